@@ -1,0 +1,61 @@
+package crudbench
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. The HTTP layer maps each one to a status in one place
+// (httpapi.ErrorStatus); data-access arms translate driver errors to them.
+const (
+	ECONFLICT    = "conflict"    // a unique value is already taken
+	EINTERNAL    = "internal"    // a bug or an unexpected failure
+	EINVALID     = "invalid"     // the input is malformed or out of range
+	ENOTFOUND    = "not_found"   // the addressed row does not exist
+	ETOOLARGE    = "too_large"   // the request body exceeds the limit
+	EUNAVAILABLE = "unavailable" // PostgreSQL cannot be reached right now
+	ETIMEOUT     = "timeout"     // the request deadline passed
+	EMETHOD      = "not_allowed" // the method is not served on this path
+	EMEDIATYPE   = "unsupported" // the body is not application/json
+)
+
+// Error is an application error: a code from the list above and a message a
+// person can act on.
+type Error struct {
+	Code    string
+	Message string
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string {
+	return fmt.Sprintf("crudbench error: code=%s message=%s", e.Code, e.Message)
+}
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL
+// for any other non-nil error, and "" for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the message of the first *Error in err's chain, or a
+// generic message for any other non-nil error.
+func ErrorMessage(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Message
+	}
+	return "Internal error."
+}

@@ -1,0 +1,134 @@
+// Package dbconf is the one place that sets how every arm connects to
+// PostgreSQL: pool size, timeouts and statement caching are the same for the
+// pgx pool and for the database/sql pool that the sql and ent arms use.
+package dbconf
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// EnvPoolSize overrides DefaultPoolSize.
+const EnvPoolSize = "CRUDBENCH_POOL"
+
+// DefaultPoolSize is the number of connections each arm may hold.
+const DefaultPoolSize = 16
+
+// ConnectTimeout bounds how long opening one connection may take, so that a
+// request fails fast while PostgreSQL is down.
+const ConnectTimeout = 3 * time.Second
+
+// PoolSize returns the pool size: EnvPoolSize when set to a positive
+// integer, else DefaultPoolSize.
+func PoolSize() (int, error) {
+	v := os.Getenv(EnvPoolSize)
+	if v == "" {
+		return DefaultPoolSize, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("dbconf: %s=%q: want a positive integer", EnvPoolSize, v)
+	}
+	return n, nil
+}
+
+// connConfig parses dsn and applies the shared connection settings. pgx's
+// default query mode (prepared statements, cached per connection) is kept.
+func connConfig(dsn string, tracer pgx.QueryTracer) (*pgx.ConnConfig, error) {
+	cc, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("dbconf: parsing DSN: %w", err)
+	}
+	cc.ConnectTimeout = ConnectTimeout
+	cc.Tracer = tracer
+	return cc, nil
+}
+
+// NewPool opens a pgx pool on dsn; tracer may be nil.
+func NewPool(ctx context.Context, dsn string, tracer pgx.QueryTracer) (*pgxpool.Pool, error) {
+	n, err := PoolSize()
+	if err != nil {
+		return nil, err
+	}
+	cc, err := connConfig(dsn, tracer)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := pgxpool.ParseConfig("")
+	if err != nil {
+		return nil, fmt.Errorf("dbconf: default pool config: %w", err)
+	}
+	cfg.ConnConfig = cc
+	cfg.MaxConns = int32(n)
+	cfg.MaxConnIdleTime = 5 * time.Minute
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("dbconf: opening pgx pool: %w", err)
+	}
+	return pool, nil
+}
+
+// OpenDB opens a database/sql pool over pgx's stdlib driver on dsn, with the
+// same limits as NewPool; tracer may be nil.
+func OpenDB(dsn string, tracer pgx.QueryTracer) (*sql.DB, error) {
+	n, err := PoolSize()
+	if err != nil {
+		return nil, err
+	}
+	cc, err := connConfig(dsn, tracer)
+	if err != nil {
+		return nil, err
+	}
+	db := stdlib.OpenDB(*cc)
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return db, nil
+}
+
+// QueryCounter is a pgx tracer that counts statements sent to PostgreSQL:
+// queries (including BEGIN and COMMIT), batched queries and COPYs.
+type QueryCounter struct{ n atomic.Int64 }
+
+// Count returns the number of statements seen so far.
+func (c *QueryCounter) Count() int64 { return c.n.Load() }
+
+// TraceQueryStart implements pgx.QueryTracer.
+func (c *QueryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+
+// TraceQueryEnd implements pgx.QueryTracer.
+func (c *QueryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// TraceBatchStart implements pgx.BatchTracer.
+func (c *QueryCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	return ctx
+}
+
+// TraceBatchQuery implements pgx.BatchTracer: each query of a batch counts.
+func (c *QueryCounter) TraceBatchQuery(_ context.Context, _ *pgx.Conn, _ pgx.TraceBatchQueryData) {
+	c.n.Add(1)
+}
+
+// TraceBatchEnd implements pgx.BatchTracer.
+func (c *QueryCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
+
+// TraceCopyFromStart implements pgx.CopyFromTracer.
+func (c *QueryCounter) TraceCopyFromStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceCopyFromStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+
+// TraceCopyFromEnd implements pgx.CopyFromTracer.
+func (c *QueryCounter) TraceCopyFromEnd(context.Context, *pgx.Conn, pgx.TraceCopyFromEndData) {}
