@@ -29,7 +29,7 @@ type User struct {
 	UpdatedAt time.Time `json:"updated_at"`
 
 	// Posts is set only when the posts were asked for (UserWithPosts).
-	Posts []Post `json:"posts,omitempty"`
+	Posts []Post `json:"posts,omitzero"`
 }
 
 // UserCreate is the input of a new user.

@@ -1,0 +1,138 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/crudbench/crudbench"
+)
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// decodeBody reads a JSON body into v: the content type must be JSON, the
+// body within the size limit, valid UTF-8, one JSON value with no unknown
+// fields and nothing after it.
+func decodeBody(r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			return crudbench.Errorf(crudbench.EMEDIATYPE, "Content-Type %q is not supported; send application/json.", ct)
+		}
+	} else {
+		return crudbench.Errorf(crudbench.EMEDIATYPE, "Content-Type is missing; send application/json.")
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if _, err := buf.ReadFrom(r.Body); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return crudbench.Errorf(crudbench.ETOOLARGE, "The body is larger than %d bytes.", mbe.Limit)
+		}
+		return crudbench.Errorf(crudbench.EINVALID, "Reading the body failed: %v.", err)
+	}
+	return DecodeJSON(buf.Bytes(), v)
+}
+
+// DecodeJSON decodes data, a complete request body, into v with the rules
+// of the API: valid UTF-8, exactly one JSON value, no unknown fields. Its
+// errors are *crudbench.Error values with messages a person can act on.
+func DecodeJSON(data []byte, v any) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return crudbench.Errorf(crudbench.EINVALID, "The body is empty; send a JSON value.")
+	}
+	if !utf8.Valid(data) {
+		return crudbench.Errorf(crudbench.EINVALID, "The body is not valid UTF-8.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return crudbench.Errorf(crudbench.EINVALID, "The body has data after its JSON value at offset %d.", dec.InputOffset())
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var (
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &syn):
+		return crudbench.Errorf(crudbench.EINVALID, "The body is not valid JSON at offset %d: %s.", syn.Offset, syn.Error())
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return crudbench.Errorf(crudbench.EINVALID, "The body must be a JSON %s, not %s.", jsonKind(typ.Type.Kind().String()), typ.Value)
+		}
+		return crudbench.Errorf(crudbench.EINVALID, "Field %q must be %s, not %s.", typ.Field, jsonKind(typ.Type.Kind().String()), typ.Value)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return crudbench.Errorf(crudbench.EINVALID, "The body ends in the middle of its JSON value.")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return crudbench.Errorf(crudbench.EINVALID, "Unknown field %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	}
+	return crudbench.Errorf(crudbench.EINVALID, "The body is not valid: %v.", err)
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "int", "int32", "int64":
+		return "an integer"
+	case "string":
+		return "a string"
+	case "slice":
+		return "an array"
+	case "struct":
+		return "an object"
+	case "ptr":
+		return "a value"
+	}
+	return k
+}
+
+// ParseID parses a path or query id: a positive decimal int64.
+func ParseID(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, crudbench.Errorf(crudbench.EINVALID, "Invalid id %q: ids are positive integers up to %d.", truncate(s, 40), int64(1<<63-1))
+	}
+	return id, nil
+}
+
+// ParseIDs parses the ids query parameter of bulk calls: a comma-separated
+// list of 1 to crudbench.MaxBatch distinct ids.
+func ParseIDs(s string) ([]int64, error) {
+	if s == "" {
+		return nil, crudbench.Errorf(crudbench.EINVALID, "Give ids as ?ids=1,2,3.")
+	}
+	if n := strings.Count(s, ",") + 1; n > crudbench.MaxBatch {
+		return nil, crudbench.Errorf(crudbench.EINVALID, "Too many ids: %d given, at most %d allowed.", n, crudbench.MaxBatch)
+	}
+	ids := make([]int64, 0, strings.Count(s, ",")+1)
+	for part := range strings.SplitSeq(s, ",") {
+		id, err := ParseID(part)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, crudbench.ValidateIDs(ids)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return fmt.Sprintf("%s…", s[:n])
+}

@@ -1,0 +1,215 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/crudbench/crudbench"
+)
+
+// ListResponse is the body of GET /users: a page of users and the cursor of
+// the next page (nil on the last page).
+type ListResponse struct {
+	Items []crudbench.User `json:"items"`
+	Next  *int64           `json:"next"`
+}
+
+// ItemsResponse is the body of bulk create, read and update.
+type ItemsResponse struct {
+	Items []crudbench.User `json:"items"`
+}
+
+// DeletedResponse is the body of a bulk delete.
+type DeletedResponse struct {
+	Deleted int `json:"deleted"`
+}
+
+func (h *Handler) createUser(w http.ResponseWriter, r *http.Request) {
+	var in crudbench.UserCreate
+	if err := decodeBody(r, &in); err != nil {
+		h.fail(w, r, err)
+		return
+	} else if err := in.Validate(); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	u, err := h.store.CreateUser(r.Context(), in)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, u)
+}
+
+func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) {
+	id, err := ParseID(r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var u *crudbench.User
+	switch inc := r.URL.Query().Get("include"); inc {
+	case "":
+		u, err = h.store.User(r.Context(), id)
+	case "posts":
+		u, err = h.store.UserWithPosts(r.Context(), id)
+	default:
+		err = crudbench.Errorf(crudbench.EINVALID, "Cannot include %q; the only choice is include=posts.", inc)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) {
+	id, err := ParseID(r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var p crudbench.UserPatch
+	if err := decodeBody(r, &p); err != nil {
+		h.fail(w, r, err)
+		return
+	} else if err := p.Validate(); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	u, err := h.store.UpdateUser(r.Context(), id, p)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request) {
+	id, err := ParseID(r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.store.DeleteUser(r.Context(), id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var after int64
+	if s := q.Get("after"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 0 {
+			h.fail(w, r, crudbench.Errorf(crudbench.EINVALID, "Invalid after %q: give the last id of the previous page (0 or more).", truncate(s, 40)))
+			return
+		}
+		after = n
+	}
+	limit := crudbench.DefaultLimit
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > crudbench.MaxLimit {
+			h.fail(w, r, crudbench.Errorf(crudbench.EINVALID, "Invalid limit %q: give 1 to %d.", truncate(s, 40), crudbench.MaxLimit))
+			return
+		}
+		limit = n
+	}
+	users, err := h.store.ListUsers(r.Context(), after, limit)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	resp := ListResponse{Items: users}
+	if len(users) == limit {
+		resp.Next = &users[len(users)-1].ID
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (h *Handler) createUsers(w http.ResponseWriter, r *http.Request) {
+	var in []crudbench.UserCreate
+	if err := decodeBody(r, &in); err != nil {
+		h.fail(w, r, err)
+		return
+	} else if err := crudbench.ValidateCreates(in); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	users, err := h.store.CreateUsers(r.Context(), in)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, ItemsResponse{Items: users})
+}
+
+func (h *Handler) getUsers(w http.ResponseWriter, r *http.Request) {
+	ids, err := ParseIDs(r.URL.Query().Get("ids"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	users, err := h.store.UsersByID(r.Context(), ids)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ItemsResponse{Items: users})
+}
+
+func (h *Handler) updateUsers(w http.ResponseWriter, r *http.Request) {
+	var in []crudbench.UserUpdate
+	if err := decodeBody(r, &in); err != nil {
+		h.fail(w, r, err)
+		return
+	} else if err := crudbench.ValidateUpdates(in); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	users, err := h.store.UpdateUsers(r.Context(), in)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ItemsResponse{Items: users})
+}
+
+func (h *Handler) deleteUsers(w http.ResponseWriter, r *http.Request) {
+	ids, err := ParseIDs(r.URL.Query().Get("ids"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	n, err := h.store.DeleteUsers(r.Context(), ids)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, DeletedResponse{Deleted: n})
+}
+
+func (h *Handler) createPost(w http.ResponseWriter, r *http.Request) {
+	id, err := ParseID(r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var in crudbench.PostCreate
+	if err := decodeBody(r, &in); err != nil {
+		h.fail(w, r, err)
+		return
+	} else if err := in.Validate(); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p, err := h.store.CreatePost(r.Context(), id, in)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, p)
+}
