@@ -5,10 +5,13 @@ package pgtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -28,13 +31,14 @@ var (
 	seq      atomic.Int64
 )
 
-// Main starts the server, runs the tests and stops the server, also when the
-// run is interrupted by SIGINT or SIGTERM. Call it from TestMain.
-func Main(m *testing.M) {
-	os.Exit(run(m))
+// Main starts the server, calls each of before with it, runs the tests and
+// stops the server, also when the run is interrupted by SIGINT or SIGTERM.
+// Call it from TestMain.
+func Main(m *testing.M, before ...func(*pgserver.Server) error) {
+	os.Exit(run(m, before))
 }
 
-func run(m *testing.M) int {
+func run(m *testing.M, before []func(*pgserver.Server) error) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	s, err := pgserver.Start(ctx, pgserver.OptionsFromEnv())
 	cancel()
@@ -61,8 +65,15 @@ func run(m *testing.M) int {
 	defer func() {
 		signal.Stop(sig)
 		close(sig)
+		runAtExit()
 		stop()
 	}()
+	for _, f := range before {
+		if err := f(s); err != nil {
+			fmt.Fprintln(os.Stderr, "pgtest:", err)
+			return 1
+		}
+	}
 	return m.Run()
 }
 
@@ -93,28 +104,99 @@ func Exec(ctx context.Context, dsn, sql string) error {
 // returns its DSN, and drops it when tb ends.
 func NewDatabase(tb testing.TB) string {
 	tb.Helper()
-	s := Server(tb)
-	ctx := context.Background()
-	tmplOnce.Do(func() {
-		template = fmt.Sprintf("crudbench_tmpl_%d", os.Getpid())
-		if tmplErr = Exec(ctx, s.DSN("postgres"), "CREATE DATABASE "+template); tmplErr != nil {
-			return
-		}
-		tmplErr = Exec(ctx, s.DSN(template), crudbench.Schema)
-	})
-	if tmplErr != nil {
-		tb.Fatalf("pgtest: creating template database: %v", tmplErr)
-	}
-	name := fmt.Sprintf("crudbench_%d_%d", os.Getpid(), seq.Add(1))
-	if err := Exec(ctx, s.DSN("postgres"), fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, template)); err != nil {
-		tb.Fatalf("pgtest: creating database: %v", err)
+	Server(tb)
+	name, err := createDatabase("")
+	if err != nil {
+		tb.Fatal(err)
 	}
 	tb.Cleanup(func() {
-		if err := Exec(ctx, s.DSN("postgres"), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			tb.Errorf("pgtest: dropping database %s: %v", name, err)
+		if err := dropDatabase(name); err != nil {
+			tb.Error(err)
 		}
 	})
-	return s.DSN(name)
+	return server.DSN(name)
+}
+
+// SharedDatabase creates a database that lives until Main returns: a copy
+// of the database at from, which must have no open connections, or, when
+// from is empty, one holding the schema and no rows.
+func SharedDatabase(from string) (string, error) {
+	if server == nil {
+		return "", errors.New("pgtest: no server: call pgtest.Main from TestMain")
+	}
+	tmpl := ""
+	if from != "" {
+		u, err := url.Parse(from)
+		if err != nil {
+			return "", fmt.Errorf("pgtest: parsing DSN: %w", err)
+		}
+		tmpl = strings.TrimPrefix(u.Path, "/")
+	}
+	name, err := createDatabase(tmpl)
+	if err != nil {
+		return "", err
+	}
+	AtExit(func() {
+		if err := dropDatabase(name); err != nil {
+			slog.Error("dropping shared database", "err", err)
+		}
+	})
+	return server.DSN(name), nil
+}
+
+// AtExit registers f to run after the tests, before the server stops; the
+// last registered runs first.
+func AtExit(f func()) {
+	exitMu.Lock()
+	defer exitMu.Unlock()
+	atExit = append(atExit, f)
+}
+
+var (
+	exitMu sync.Mutex
+	atExit []func()
+)
+
+func runAtExit() {
+	exitMu.Lock()
+	fs := atExit
+	atExit = nil
+	exitMu.Unlock()
+	for i := len(fs) - 1; i >= 0; i-- {
+		fs[i]()
+	}
+}
+
+// createDatabase creates a database from tmpl, or from the schema template
+// when tmpl is empty, and returns its name.
+func createDatabase(tmpl string) (string, error) {
+	ctx := context.Background()
+	if tmpl == "" {
+		tmplOnce.Do(func() {
+			template = fmt.Sprintf("crudbench_tmpl_%d", os.Getpid())
+			if tmplErr = Exec(ctx, server.DSN("postgres"), "CREATE DATABASE "+template); tmplErr != nil {
+				return
+			}
+			AtExit(func() { dropDatabase(template) })
+			tmplErr = Exec(ctx, server.DSN(template), crudbench.Schema)
+		})
+		if tmplErr != nil {
+			return "", fmt.Errorf("pgtest: creating template database: %w", tmplErr)
+		}
+		tmpl = template
+	}
+	name := fmt.Sprintf("crudbench_%d_%d", os.Getpid(), seq.Add(1))
+	if err := Exec(ctx, server.DSN("postgres"), fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, tmpl)); err != nil {
+		return "", fmt.Errorf("pgtest: creating database: %w", err)
+	}
+	return name, nil
+}
+
+func dropDatabase(name string) error {
+	if err := Exec(context.Background(), server.DSN("postgres"), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+		return fmt.Errorf("pgtest: dropping database %s: %w", name, err)
+	}
+	return nil
 }
 
 // Reset empties the tables of the database at dsn and restarts their ids.

@@ -1,0 +1,65 @@
+package crudbench_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/crudbench/crudbench/internal/dbconf"
+	"github.com/crudbench/crudbench/internal/pgserver"
+	"github.com/jackc/pgx/v5"
+)
+
+// printConfig writes, when benchmarks run, the lines benchstat reads as
+// configuration (key: value) and unit metadata, before any result.
+func printConfig(s *pgserver.Server) error {
+	if f := flag.Lookup("test.bench"); f == nil || f.Value.String() == "" {
+		return nil
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, s.DSN("postgres"))
+	if err != nil {
+		return fmt.Errorf("reading server settings: %w", err)
+	}
+	defer conn.Close(ctx)
+	var version, fsync, syncCommit, fpw, sharedBuffers string
+	err = conn.QueryRow(ctx, `SELECT current_setting('server_version'), current_setting('fsync'),
+		current_setting('synchronous_commit'), current_setting('full_page_writes'), current_setting('shared_buffers')`).
+		Scan(&version, &fsync, &syncCommit, &fpw, &sharedBuffers)
+	if err != nil {
+		return fmt.Errorf("reading server settings: %w", err)
+	}
+	pool, err := dbconf.PoolSize()
+	if err != nil {
+		return err
+	}
+	rows, err := seededRows()
+	if err != nil {
+		return err
+	}
+	durable := "off"
+	if fsync == "on" && syncCommit == "on" {
+		durable = "on"
+	}
+	fmt.Printf("provider: %s\npostgres: %s\ndurable: %s\nfsync: %s\nsynchronous_commit: %s\nfull_page_writes: %s\nshared_buffers: %s\n",
+		s.Provider(), version, durable, fsync, syncCommit, fpw, sharedBuffers)
+	fmt.Printf("pool: %d\nrows: %d\npgx: %s\nent: %s\n", pool, rows, modVersion("github.com/jackc/pgx/v5"), modVersion("entgo.io/ent"))
+	for _, u := range []string{"p50-ns/op", "p95-ns/op", "p99-ns/op", "ns/row"} {
+		fmt.Printf("Unit %s better=lower\n", u)
+	}
+	fmt.Println("Unit req/s better=higher")
+	fmt.Println("Unit queries/op better=lower assume=exact")
+	return nil
+}
+
+func modVersion(path string) string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == path {
+				return d.Version
+			}
+		}
+	}
+	return "unknown"
+}

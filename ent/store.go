@@ -1,0 +1,347 @@
+package ent
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/crudbench/crudbench"
+	"github.com/crudbench/crudbench/ent/post"
+	"github.com/crudbench/crudbench/ent/user"
+	"github.com/crudbench/crudbench/internal/pgerr"
+)
+
+// OpenDB returns a client that runs on db, a PostgreSQL pool opened with
+// pgx's database/sql driver ("pgx"). Closing the client closes db.
+//
+// It is not named Open because the generated code already declares Open
+// (driver name and DSN) in this package.
+func OpenDB(db *sql.DB) *Client {
+	return NewClient(Driver(entsql.OpenDB(dialect.Postgres, db)))
+}
+
+// Store is the ent arm of the benchmark: crudbench.Store on an ent client.
+type Store struct {
+	client *Client
+}
+
+var _ crudbench.Store = (*Store)(nil)
+
+// NewStore returns a Store that runs its queries through c.
+func NewStore(c *Client) *Store {
+	return &Store{client: c}
+}
+
+// maxParams is the most bind parameters PostgreSQL's protocol allows in one
+// statement.
+const maxParams = 65535
+
+// createChunk is the most users one CreateBulk statement may insert: ent
+// binds every column but id per user (name, email, age, created_at,
+// updated_at: 5, so 13,107 users).
+var createChunk = maxParams / (len(user.Columns) - 1)
+
+// CreateUser inserts one user and returns it as stored.
+func (s *Store) CreateUser(ctx context.Context, in crudbench.UserCreate) (*crudbench.User, error) {
+	now := insertTime()
+	u, err := s.client.User.Create().
+		SetName(in.Name).
+		SetEmail(in.Email).
+		SetAge(int32(in.Age)).
+		SetCreatedAt(now).
+		SetUpdatedAt(now).
+		Save(ctx)
+	if err != nil {
+		return nil, translate(fmt.Errorf("ent: creating user: %w", err))
+	}
+	out := toUser(u)
+	return &out, nil
+}
+
+// User returns the user with the id, or ENOTFOUND.
+func (s *Store) User(ctx context.Context, id int64) (*crudbench.User, error) {
+	u, err := s.client.User.Get(ctx, id)
+	if err != nil {
+		if IsNotFound(err) {
+			return nil, pgerr.NotFound(id)
+		}
+		return nil, translate(fmt.Errorf("ent: getting user %d: %w", id, err))
+	}
+	out := toUser(u)
+	return &out, nil
+}
+
+// UpdateUser applies the patch and returns the updated user, or ENOTFOUND.
+// updated_at is set by the schema's UpdateDefault.
+func (s *Store) UpdateUser(ctx context.Context, id int64, p crudbench.UserPatch) (*crudbench.User, error) {
+	u, err := updateUser(s.client.User.UpdateOneID(id), &p).Save(ctx)
+	if err != nil {
+		if IsNotFound(err) {
+			return nil, pgerr.NotFound(id)
+		}
+		return nil, translate(fmt.Errorf("ent: updating user %d: %w", id, err))
+	}
+	out := toUser(u)
+	return &out, nil
+}
+
+// DeleteUser deletes the user and, by the foreign key's cascade, its posts;
+// or returns ENOTFOUND.
+func (s *Store) DeleteUser(ctx context.Context, id int64) error {
+	err := s.client.User.DeleteOneID(id).Exec(ctx)
+	if err != nil {
+		if IsNotFound(err) {
+			return pgerr.NotFound(id)
+		}
+		return translate(fmt.Errorf("ent: deleting user %d: %w", id, err))
+	}
+	return nil
+}
+
+// ListUsers returns up to limit users with id > after, in id order.
+func (s *Store) ListUsers(ctx context.Context, after int64, limit int) ([]crudbench.User, error) {
+	us, err := s.client.User.Query().
+		Where(user.IDGT(after)).
+		Order(user.ByID()).
+		Limit(limit).
+		All(ctx)
+	if err != nil {
+		return nil, translate(fmt.Errorf("ent: listing users after %d: %w", after, err))
+	}
+	return toUsers(us), nil
+}
+
+// CreateUsers inserts all users or none with CreateBulk, and returns them
+// in input order. Batches larger than one statement's bind parameters allow
+// are split into chunks, run in one transaction; a batch that fits in one
+// statement needs none.
+func (s *Store) CreateUsers(ctx context.Context, in []crudbench.UserCreate) ([]crudbench.User, error) {
+	if len(in) <= createChunk {
+		us, err := createUsers(ctx, s.client.User, in)
+		if err != nil {
+			return nil, translate(fmt.Errorf("ent: creating %d users: %w", len(in), err))
+		}
+		return toUsers(us), nil
+	}
+	out := make([]crudbench.User, 0, len(in))
+	err := s.withTx(ctx, func(tx *Tx) error {
+		for start := 0; start < len(in); start += createChunk {
+			us, err := createUsers(ctx, tx.User, in[start:min(start+createChunk, len(in))])
+			if err != nil {
+				return err
+			}
+			for _, u := range us {
+				out = append(out, toUser(u))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, translate(fmt.Errorf("ent: creating %d users: %w", len(in), err))
+	}
+	return out, nil
+}
+
+// UsersByID returns the users that exist among ids, in id order.
+func (s *Store) UsersByID(ctx context.Context, ids []int64) ([]crudbench.User, error) {
+	us, err := s.client.User.Query().
+		Where(user.IDIn(ids...)).
+		Order(user.ByID()).
+		All(ctx)
+	if err != nil {
+		return nil, translate(fmt.Errorf("ent: getting %d users by id: %w", len(ids), err))
+	}
+	return toUsers(us), nil
+}
+
+// UpdateUsers applies each patch to its own row in one transaction, one
+// UpdateOneID per item in input order, and returns the updated users in
+// input order. The first id in input order that does not exist fails the
+// batch with ENOTFOUND and rolls it back.
+func (s *Store) UpdateUsers(ctx context.Context, in []crudbench.UserUpdate) ([]crudbench.User, error) {
+	out := make([]crudbench.User, len(in))
+	err := s.withTx(ctx, func(tx *Tx) error {
+		for i := range in {
+			u, err := updateUser(tx.User.UpdateOneID(in[i].ID), &in[i].UserPatch).Save(ctx)
+			if err != nil {
+				if IsNotFound(err) {
+					return pgerr.NotFound(in[i].ID)
+				}
+				return fmt.Errorf("user %d: %w", in[i].ID, err)
+			}
+			out[i] = toUser(u)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, translate(fmt.Errorf("ent: updating %d users: %w", len(in), err))
+	}
+	return out, nil
+}
+
+// DeleteUsers deletes the users that exist among ids and returns how many.
+func (s *Store) DeleteUsers(ctx context.Context, ids []int64) (int, error) {
+	n, err := s.client.User.Delete().
+		Where(user.IDIn(ids...)).
+		Exec(ctx)
+	if err != nil {
+		return 0, translate(fmt.Errorf("ent: deleting %d users: %w", len(ids), err))
+	}
+	return n, nil
+}
+
+// CreatePost adds a post to a user, or returns ENOTFOUND for a missing user
+// (the foreign key's violation).
+func (s *Store) CreatePost(ctx context.Context, userID int64, in crudbench.PostCreate) (*crudbench.Post, error) {
+	p, err := s.client.Post.Create().
+		SetUserID(userID).
+		SetTitle(in.Title).
+		SetBody(in.Body).
+		SetCreatedAt(insertTime()).
+		Save(ctx)
+	if err != nil {
+		if pgerr.IsForeignKeyViolation(err) {
+			return nil, pgerr.NotFound(userID)
+		}
+		return nil, translate(fmt.Errorf("ent: creating post of user %d: %w", userID, err))
+	}
+	out := toPost(p)
+	return &out, nil
+}
+
+// UserWithPosts returns the user with all its posts in id order, eager
+// loaded by ent (a second query on posts.user_id).
+func (s *Store) UserWithPosts(ctx context.Context, id int64) (*crudbench.User, error) {
+	u, err := s.client.User.Query().
+		Where(user.ID(id)).
+		WithPosts(func(q *PostQuery) {
+			q.Order(post.ByID())
+		}).
+		Only(ctx)
+	if err != nil {
+		if IsNotFound(err) {
+			return nil, pgerr.NotFound(id)
+		}
+		return nil, translate(fmt.Errorf("ent: getting user %d with posts: %w", id, err))
+	}
+	out := toUser(u)
+	out.Posts = make([]crudbench.Post, len(u.Edges.Posts))
+	for i, p := range u.Edges.Posts {
+		out.Posts[i] = toPost(p)
+	}
+	return &out, nil
+}
+
+// withTx runs fn in a transaction, committed if fn returns nil and rolled
+// back otherwise.
+func (s *Store) withTx(ctx context.Context, fn func(tx *Tx) error) error {
+	tx, err := s.client.Tx(ctx)
+	if err != nil {
+		return fmt.Errorf("starting transaction: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		if rerr := tx.Rollback(); rerr != nil {
+			return errors.Join(err, fmt.Errorf("rolling back: %w", rerr))
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("committing: %w", err)
+	}
+	return nil
+}
+
+// createUsers inserts in with one CreateBulk statement of c.
+func createUsers(ctx context.Context, c *UserClient, in []crudbench.UserCreate) ([]*User, error) {
+	now := insertTime()
+	builders := make([]*UserCreate, len(in))
+	for i := range in {
+		builders[i] = c.Create().
+			SetName(in[i].Name).
+			SetEmail(in[i].Email).
+			SetAge(int32(in[i].Age)).
+			SetCreatedAt(now).
+			SetUpdatedAt(now)
+	}
+	return c.CreateBulk(builders...).Save(ctx)
+}
+
+// insertTime returns the created_at (and updated_at) of new rows: the
+// schema's Go-side default, time.Now, taken once per statement so that a new
+// user's two timestamps are equal, as with the database default now(), and
+// truncated to PostgreSQL's microseconds so that the row returned is the row
+// stored (ent returns what it sent, not what PostgreSQL kept).
+func insertTime() time.Time {
+	return time.Now().Truncate(time.Microsecond)
+}
+
+// updateUser sets on u the fields that p sets.
+func updateUser(u *UserUpdateOne, p *crudbench.UserPatch) *UserUpdateOne {
+	u.SetNillableName(p.Name).SetNillableEmail(p.Email)
+	if p.Age != nil {
+		u.SetAge(int32(*p.Age))
+	}
+	return u
+}
+
+func toUser(u *User) crudbench.User {
+	return crudbench.User{
+		ID:        u.ID,
+		Name:      u.Name,
+		Email:     u.Email,
+		Age:       int(u.Age),
+		CreatedAt: u.CreatedAt,
+		UpdatedAt: u.UpdatedAt,
+	}
+}
+
+func toUsers(us []*User) []crudbench.User {
+	out := make([]crudbench.User, len(us))
+	for i, u := range us {
+		out[i] = toUser(u)
+	}
+	return out
+}
+
+func toPost(p *Post) crudbench.Post {
+	return crudbench.Post{
+		ID:        p.ID,
+		UserID:    p.UserID,
+		Title:     p.Title,
+		Body:      p.Body,
+		CreatedAt: p.CreatedAt,
+	}
+}
+
+// translate returns the *crudbench.Error that every arm reports for err —
+// a taken email, a timeout, an unreachable database (pgerr.Translate, shared
+// by the arms), or a *crudbench.Error already in err's chain — or err itself
+// when it is none of these (the HTTP layer reports it as EINTERNAL). It
+// looks through err's whole chain, so callers may wrap err with context
+// first.
+//
+// Beyond pgerr it maps database/sql's driver.ErrBadConn, which the
+// database/sql pool returns when it finds no live connection, to
+// EUNAVAILABLE like the other connection failures.
+func translate(err error) error {
+	var ce *crudbench.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ce):
+		return ce
+	}
+	if t := pgerr.Translate(err); t != err {
+		return t
+	}
+	if errors.Is(err, driver.ErrBadConn) {
+		return crudbench.Errorf(crudbench.EUNAVAILABLE, "The database is unavailable; try again shortly.")
+	}
+	return err
+}

@@ -1,0 +1,52 @@
+// Package arms opens each data-access arm on a database, with the shared
+// connection settings of dbconf, so that tests and benchmarks build them the
+// same way.
+package arms
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/crudbench/crudbench"
+	"github.com/crudbench/crudbench/ent"
+	"github.com/crudbench/crudbench/internal/dbconf"
+	"github.com/crudbench/crudbench/rawsql"
+	"github.com/jackc/pgx/v5"
+)
+
+// Names lists the arms in report order: raw pgx, database/sql, ent.
+var Names = []string{"pgx", "sql", "ent"}
+
+// Arm is an open arm: its store and how to close it.
+type Arm struct {
+	Name  string
+	Store crudbench.Store
+	Close func()
+}
+
+// Open opens the named arm on dsn; tracer, if not nil, sees every statement
+// the arm sends.
+func Open(ctx context.Context, name, dsn string, tracer pgx.QueryTracer) (*Arm, error) {
+	switch name {
+	case "pgx":
+		pool, err := dbconf.NewPool(ctx, dsn, tracer)
+		if err != nil {
+			return nil, err
+		}
+		return &Arm{Name: name, Store: rawsql.NewPGX(pool), Close: pool.Close}, nil
+	case "sql":
+		db, err := dbconf.OpenDB(dsn, tracer)
+		if err != nil {
+			return nil, err
+		}
+		return &Arm{Name: name, Store: rawsql.NewSQL(db), Close: func() { db.Close() }}, nil
+	case "ent":
+		db, err := dbconf.OpenDB(dsn, tracer)
+		if err != nil {
+			return nil, err
+		}
+		client := ent.OpenDB(db)
+		return &Arm{Name: name, Store: ent.NewStore(client), Close: func() { client.Close() }}, nil
+	}
+	return nil, fmt.Errorf("arms: unknown arm %q (want one of %v)", name, Names)
+}

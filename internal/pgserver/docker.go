@@ -1,0 +1,454 @@
+package pgserver
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/jackc/pgx/v5"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
+	tcpostgres "github.com/testcontainers/testcontainers-go/modules/postgres"
+	"github.com/testcontainers/testcontainers-go/wait"
+)
+
+// Settings of the docker provider.
+const (
+	dockerPingTimeout  = 3 * time.Second  // an engine that answers does so at once
+	dockerProbePull    = 20 * time.Second // pull attempt made by dockerUsable
+	dockerStartPull    = 10 * time.Minute // pull made by startDocker, which was asked for docker
+	dockerStartTimeout = 60 * time.Second // container start to a successful query
+	dockerPortAttempts = 3                // host ports tried, should another process take one first
+
+	dockerUser     = "postgres"
+	dockerPassword = "postgres"
+	dockerDatabase = "postgres"
+	dockerPort     = "5432/tcp"
+
+	// dockerLabel marks crudbench's containers, so that leftovers can be
+	// found: docker ps -a --filter label=crudbench=1.
+	dockerLabel = "crudbench"
+)
+
+// dockerUsable reports whether a Docker engine answers and image is present
+// or can be pulled, with a short human reason either way. The engine must
+// answer within a few seconds; a missing image gets one pull attempt of
+// dockerProbePull at most.
+func dockerUsable(ctx context.Context, image string) (ok bool, why string) {
+	cli, err := dockerClient(ctx)
+	if err != nil {
+		return false, fmt.Sprintf("no docker engine answers: %v", err)
+	}
+	defer cli.Close()
+
+	if err := ensureImage(ctx, cli, image, dockerProbePull); err != nil {
+		return false, fmt.Sprintf("docker engine answers but image %s is not usable: %v", image, err)
+	}
+	if !testcontainers.ReadConfig().RyukDisabled {
+		ryuk := testcontainers.ReaperDefaultImage
+		if err := ensureImage(ctx, cli, ryuk, dockerProbePull); err != nil {
+			return false, fmt.Sprintf("docker engine answers and image %s is present, but the Ryuk image %s is not usable (%v); "+
+				"set TESTCONTAINERS_RYUK_DISABLED=true (crudbench removes its containers itself)", image, ryuk, err)
+		}
+	}
+	return true, fmt.Sprintf("docker engine answers and image %s is present", image)
+}
+
+// dockerClient connects to the engine testcontainers-go would use and pings
+// it, within dockerPingTimeout even if the client ignores its context.
+func dockerClient(ctx context.Context) (*testcontainers.DockerClient, error) {
+	ctx, cancel := context.WithTimeout(ctx, dockerPingTimeout)
+	defer cancel()
+	type result struct {
+		cli *testcontainers.DockerClient
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+		if err == nil {
+			if _, err = cli.Ping(ctx, client.PingOptions{}); err != nil {
+				cli.Close()
+			}
+		}
+		done <- result{cli, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return nil, fmt.Errorf("connecting to the docker engine: %w", r.err)
+		}
+		return r.cli, nil
+	case <-ctx.Done():
+		go func() { // close the client should it come after all
+			if r := <-done; r.err == nil {
+				r.cli.Close()
+			}
+		}()
+		return nil, fmt.Errorf("connecting to the docker engine: %w", ctx.Err())
+	}
+}
+
+// ensureImage returns nil when image is in the engine's store, else pulls it
+// once, giving up after timeout. (testcontainers-go would retry a failing
+// pull for up to 15 minutes.)
+func ensureImage(ctx context.Context, cli *testcontainers.DockerClient, image string, timeout time.Duration) error {
+	inspectCtx, cancel := context.WithTimeout(ctx, dockerPingTimeout)
+	_, err := cli.ImageInspect(inspectCtx, image)
+	cancel()
+	if err == nil {
+		return nil
+	}
+	if !cerrdefs.IsNotFound(err) {
+		return fmt.Errorf("inspecting image %s: %w", image, err)
+	}
+	pullCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	resp, err := cli.ImagePull(pullCtx, image, client.ImagePullOptions{})
+	if err == nil {
+		err = resp.Wait(pullCtx)
+	}
+	if err != nil {
+		if pullCtx.Err() != nil && ctx.Err() == nil {
+			return fmt.Errorf("image %s is absent and pulling it did not finish within %s: %w", image, timeout, err)
+		}
+		return fmt.Errorf("image %s is absent and pulling it failed: %w", image, err)
+	}
+	return nil
+}
+
+// startDocker runs image with the testcontainers-go postgres module and
+// waits until it answers a query. The container publishes 5432 on a host
+// port chosen up front, so that the DSN stays valid across halt and resume.
+// A detached reaper process removes the container should this process die
+// without stopping it (Ryuk may be disabled or unavailable).
+func startDocker(ctx context.Context, image string, opts Options) (*Server, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	log = log.With("provider", ProviderDocker, "image", image)
+
+	cli, err := dockerClient(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("pgserver: starting %s: %w", image, err)
+	}
+	if err := ensureImage(ctx, cli, image, dockerStartPull); err != nil {
+		cli.Close()
+		return nil, fmt.Errorf("pgserver: starting %s: %w", image, err)
+	}
+	if !testcontainers.ReadConfig().RyukDisabled {
+		if err := ensureImage(ctx, cli, testcontainers.ReaperDefaultImage, dockerStartPull); err != nil {
+			cli.Close()
+			return nil, fmt.Errorf("pgserver: starting %s: Ryuk image (set TESTCONTAINERS_RYUK_DISABLED=true to do without): %w", image, err)
+		}
+	}
+
+	// A local engine publishes on the loopback interface only; a remote one
+	// on all its interfaces, reached through the host testcontainers names.
+	bindIP := netip.Addr{}
+	if h := cli.DaemonHost(); strings.HasPrefix(h, "unix://") || strings.HasPrefix(h, "npipe://") {
+		bindIP = netip.MustParseAddr("127.0.0.1")
+	}
+
+	var lastErr error
+	for attempt := 1; attempt <= dockerPortAttempts; attempt++ {
+		b := &dockerBackend{cli: cli, log: log}
+		s, err := b.start(ctx, image, opts, bindIP)
+		if err == nil {
+			return s, nil
+		}
+		lastErr = err
+		if !isPortConflict(err) {
+			break
+		}
+		log.Warn("host port taken before the container could bind it, retrying", "attempt", attempt, "err", err)
+	}
+	cli.Close()
+	return nil, fmt.Errorf("pgserver: starting %s: %w", image, lastErr)
+}
+
+// isPortConflict reports whether err says the published host port was taken.
+func isPortConflict(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "port is already allocated") || strings.Contains(msg, "address already in use")
+}
+
+// dockerFreePort returns a TCP port that is free on the loopback interface now.
+func dockerFreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("finding a free host port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// dockerBackend is the backend of a container started by startDocker.
+type dockerBackend struct {
+	cli *testcontainers.DockerClient
+	log *slog.Logger
+
+	mu      sync.Mutex
+	ctr     *tcpostgres.PostgresContainer
+	id      string
+	reaper  *exec.Cmd
+	stopped bool
+}
+
+// start creates and starts the container, returning the Server. On error
+// the container, if any, is already removed.
+func (b *dockerBackend) start(ctx context.Context, image string, opts Options, bindIP netip.Addr) (*Server, error) {
+	hostPort, err := dockerFreePort()
+	if err != nil {
+		return nil, err
+	}
+	cmd := []string{"postgres", "-c", "max_connections=200"}
+	if !opts.Durable {
+		cmd = append(cmd, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+	}
+	port := network.MustParsePort(dockerPort)
+
+	began := time.Now()
+	ctr, err := tcpostgres.Run(ctx, image,
+		tcpostgres.WithUsername(dockerUser),
+		tcpostgres.WithPassword(dockerPassword),
+		tcpostgres.WithDatabase(dockerDatabase),
+		testcontainers.WithCmd(cmd...),
+		testcontainers.WithLabels(map[string]string{dockerLabel: "1"}),
+		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
+			hc.PortBindings = network.PortMap{port: {{HostIP: bindIP, HostPort: strconv.Itoa(hostPort)}}}
+		}),
+		testcontainers.WithAdditionalLifecycleHooks(testcontainers.ContainerLifecycleHooks{
+			// Right after creation, so that a death during the wait below
+			// leaves nothing behind either.
+			PostCreates: []testcontainers.ContainerHook{func(_ context.Context, c testcontainers.Container) error {
+				b.startReaper(c.GetContainerID())
+				return nil
+			}},
+		}),
+		testcontainers.WithWaitStrategyAndDeadline(dockerStartTimeout, readyStrategies()...),
+		testcontainers.WithLogger(tcLogger{b.log}),
+	)
+	if err != nil {
+		if ctr != nil {
+			if terr := ctr.Terminate(context.WithoutCancel(ctx), testcontainers.StopTimeout(0)); terr != nil {
+				b.log.Warn("removing the failed container failed; the reaper removes it when this process exits", "err", terr)
+			} else {
+				b.killReaper()
+			}
+		}
+		return nil, fmt.Errorf("running container: %w", err)
+	}
+	b.ctr = ctr
+	b.id = ctr.GetContainerID()
+
+	host := bindIP.String()
+	if !bindIP.IsValid() {
+		if host, err = ctr.Host(ctx); err != nil {
+			b.stop(context.WithoutCancel(ctx))
+			return nil, fmt.Errorf("getting the container's host: %w", err)
+		}
+	}
+	dsn := &url.URL{
+		Scheme:   "postgres",
+		User:     url.UserPassword(dockerUser, dockerPassword),
+		Host:     net.JoinHostPort(host, strconv.Itoa(hostPort)),
+		Path:     "/" + dockerDatabase,
+		RawQuery: "sslmode=disable",
+	}
+	b.log.Info("postgres container ready", "container", shortID(b.id), "addr", dsn.Host, "took", time.Since(began).Round(time.Millisecond))
+	return &Server{provider: ProviderDocker, dsn: dsn, impl: b}, nil
+}
+
+// readyStrategies wait for a server that answers queries. The log line
+// comes once from a one-start image and twice from the official one (its
+// init scripts run on a temporary server, listening on a Unix socket only),
+// so one occurrence is enough with the query below; the listening port
+// comes next (externally: a shell-less image cannot run the internal check,
+// and the query proves more); a real query ends the wait. On resume the log
+// line is already there from the previous start: the query does the work.
+func readyStrategies() []wait.Strategy {
+	return []wait.Strategy{
+		wait.ForLog("database system is ready to accept connections").WithStartupTimeout(dockerStartTimeout),
+		wait.ForListeningPort(dockerPort).SkipInternalCheck().WithStartupTimeout(dockerStartTimeout),
+		&queryStrategy{timeout: dockerStartTimeout},
+	}
+}
+
+// queryStrategy waits until a pgx connection to the container's mapped port
+// runs SELECT 1, retrying until its timeout; it fails early if the
+// container stops running.
+type queryStrategy struct {
+	timeout time.Duration
+}
+
+// WaitUntilReady implements wait.Strategy.
+func (q *queryStrategy) WaitUntilReady(ctx context.Context, target wait.StrategyTarget) error {
+	ctx, cancel := context.WithTimeout(ctx, q.timeout)
+	defer cancel()
+	host, err := target.Host(ctx)
+	if err != nil {
+		return fmt.Errorf("getting the container's host: %w", err)
+	}
+	mapped, err := target.MappedPort(ctx, dockerPort)
+	if err != nil {
+		return fmt.Errorf("getting the container's mapped port: %w", err)
+	}
+	dsn := (&url.URL{
+		Scheme:   "postgres",
+		User:     url.UserPassword(dockerUser, dockerPassword),
+		Host:     net.JoinHostPort(host, mapped.Port()),
+		Path:     "/" + dockerDatabase,
+		RawQuery: "sslmode=disable&connect_timeout=2",
+	}).String()
+
+	const interval = 100 * time.Millisecond
+	for {
+		err := queryOnce(ctx, dsn)
+		if err == nil {
+			return nil
+		}
+		if st, serr := target.State(ctx); serr == nil && !st.Running {
+			return fmt.Errorf("container stopped (status %s, exit code %d) before answering a query: %w", st.Status, st.ExitCode, err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("no successful query within %s: %w", q.timeout, err)
+		case <-time.After(interval):
+		}
+	}
+}
+
+// String describes the strategy in testcontainers-go's logs.
+func (q *queryStrategy) String() string { return "a successful SELECT 1" }
+
+// queryOnce connects to dsn and runs SELECT 1.
+func queryOnce(ctx context.Context, dsn string) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var one int
+	return conn.QueryRow(ctx, "SELECT 1").Scan(&one)
+}
+
+// startReaper starts a detached process that removes the container once
+// this process is gone, however it ended. Without a docker CLI there is no
+// reaper, only a warning.
+func (b *dockerBackend) startReaper(id string) {
+	docker, err := exec.LookPath("docker")
+	if err != nil {
+		b.log.Warn("no docker CLI on PATH: the container is left behind if this process dies before stopping it", "container", shortID(id))
+		return
+	}
+	script := fmt.Sprintf("while kill -0 %d 2>/dev/null; do sleep 0.5; done; exec %s rm -f -v %s >/dev/null 2>&1",
+		os.Getpid(), dockerShellQuote(docker), dockerShellQuote(id))
+	cmd := exec.Command("sh", "-c", script)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // out of our process group: survives ^C
+	if err := cmd.Start(); err != nil {
+		b.log.Warn("starting the container reaper failed: the container is left behind if this process dies before stopping it",
+			"container", shortID(id), "err", err)
+		return
+	}
+	go cmd.Wait() // reaps the reaper once killed; its status says nothing
+	b.mu.Lock()
+	b.reaper = cmd
+	b.mu.Unlock()
+}
+
+// killReaper ends the reaper, the container being gone.
+func (b *dockerBackend) killReaper() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.reaper != nil {
+		_ = b.reaper.Process.Kill()
+		b.reaper = nil
+	}
+}
+
+// stop implements backend: it removes the container and its volumes. If
+// that fails the reaper stays, and removes it when this process exits.
+func (b *dockerBackend) stop(ctx context.Context) error {
+	b.mu.Lock()
+	if b.stopped {
+		b.mu.Unlock()
+		return nil
+	}
+	b.mu.Unlock()
+	// Throwaway data: no need for a clean shutdown.
+	if err := b.ctr.Terminate(ctx, testcontainers.StopTimeout(0)); err != nil {
+		return fmt.Errorf("pgserver: removing container %s: %w", shortID(b.id), err)
+	}
+	b.killReaper()
+	b.mu.Lock()
+	b.stopped = true
+	b.mu.Unlock()
+	b.cli.Close()
+	b.log.Info("postgres container removed", "container", shortID(b.id))
+	return nil
+}
+
+// halt implements backend: SIGKILL, as a crash would, then wait until the
+// container is no longer running. Its data stays.
+func (b *dockerBackend) halt(ctx context.Context) error {
+	if _, err := b.cli.ContainerKill(ctx, b.id, client.ContainerKillOptions{Signal: "SIGKILL"}); err != nil {
+		if st, serr := b.ctr.State(ctx); serr == nil && !st.Running {
+			return nil // already halted
+		}
+		return fmt.Errorf("pgserver: killing container %s: %w", shortID(b.id), err)
+	}
+	res := b.cli.ContainerWait(ctx, b.id, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
+	select {
+	case <-res.Result:
+	case err := <-res.Error:
+		return fmt.Errorf("pgserver: waiting for container %s to stop: %w", shortID(b.id), err)
+	}
+	b.log.Info("postgres container halted", "container", shortID(b.id))
+	return nil
+}
+
+// resume implements backend: start the container again, on the same host
+// port, and wait as at first start (the query is what matters then).
+func (b *dockerBackend) resume(ctx context.Context) error {
+	began := time.Now()
+	if err := b.ctr.Start(ctx); err != nil {
+		return fmt.Errorf("pgserver: restarting container %s: %w", shortID(b.id), err)
+	}
+	b.log.Info("postgres container resumed", "container", shortID(b.id), "took", time.Since(began).Round(time.Millisecond))
+	return nil
+}
+
+// tcLogger sends testcontainers-go's messages to slog at debug level.
+type tcLogger struct{ log *slog.Logger }
+
+// Printf implements testcontainers-go's log.Logger.
+func (l tcLogger) Printf(format string, v ...any) {
+	l.log.Debug(strings.TrimSpace(fmt.Sprintf(format, v...)), "component", "testcontainers")
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// dockerShellQuote quotes s for sh.
+func dockerShellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
