@@ -4,7 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"runtime/debug"
+	"os"
+	"strings"
 
 	"github.com/crudbench/crudbench/internal/dbconf"
 	"github.com/crudbench/crudbench/internal/pgserver"
@@ -53,12 +54,19 @@ func printConfig(s *pgserver.Server) error {
 	return nil
 }
 
+// modVersion returns the version of module path required by go.mod (test
+// binaries carry no dependency list of their own).
 func modVersion(path string) string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, d := range bi.Deps {
-			if d.Path == path {
-				return d.Version
-			}
+	data, err := os.ReadFile("go.mod")
+	if err != nil {
+		return "unknown"
+	}
+	for line := range strings.Lines(string(data)) {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == path {
+			return f[1]
+		} else if len(f) >= 3 && f[0] == "require" && f[1] == path {
+			return f[2]
 		}
 	}
 	return "unknown"

@@ -6,6 +6,7 @@ package pgtest
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -39,6 +40,9 @@ func Main(m *testing.M, before ...func(*pgserver.Server) error) {
 }
 
 func run(m *testing.M, before []func(*pgserver.Server) error) int {
+	if !flag.Parsed() {
+		flag.Parse() // so that before can read the test flags
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	s, err := pgserver.Start(ctx, pgserver.OptionsFromEnv())
 	cancel()

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const results = "../../testdata/results"
+
+func r(name string) string { return filepath.Join(results, name) }
+
+func TestGateExitCodes(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantOut    string // substring of stdout
+		wantStderr string // substring of stderr
+	}{
+		{"A/A comparison passes", []string{r("gate-base.txt"), r("gate-aa.txt")}, 0, "PASS: no regression", ""},
+		{"10% slower ns/op fails", []string{r("gate-base.txt"), r("gate-slower-ns.txt")}, 1, "CRUD/arm=ent/op=read-2 sec/op +1", ""},
+		{"lower req/s fails", []string{r("gate-base.txt"), r("gate-fewer-reqs.txt")}, 1, "Parallel/arm=pgx/op=read/conc=16-2 req/s -", ""},
+		{"an extra query per op fails", []string{r("gate-base.txt"), r("gate-extra-query.txt")}, 1, "CRUD/arm=ent/op=update-2 queries/op +50.00% (exact)", ""},
+		{"an improvement passes", []string{r("gate-base.txt"), r("gate-faster.txt")}, 0, "improvements", ""},
+		{"markdown output", []string{"-format", "markdown", r("gate-base.txt"), r("gate-extra-query.txt")}, 1, "## crudbench gate: FAIL", ""},
+		{"-threshold makes a small slowdown fail", []string{"-threshold", "1%", r("gate-base.txt"), r("gate-slightly-slower.txt")}, 1, "beyond 1%", ""},
+		{"-metrics limits the comparison", []string{"-metrics", "queries/op", r("gate-base.txt"), r("gate-slower-ns.txt")}, 0, "PASS", ""},
+		{"benchmarks missing from head", []string{r("gate-base.txt"), r("gate-missing.txt")}, 2, "INCONCLUSIVE", "6 benchmarks of"},
+		{"no benchmark in common", []string{r("gate-base.txt"), r("gate-renamed.txt")}, 2, "", "no benchmark is in both files"},
+		{"too few samples", []string{r("gate-few-base.txt"), r("gate-few-head.txt")}, 2, "too few samples", "needs >= 4 per side for p < 0.05"},
+		{"too few samples at a stricter alpha", []string{"-alpha", "0.01", r("gate-few-base.txt"), r("gate-few-head.txt")}, 2, "", "needs >= 5 per side for p < 0.01"},
+		{"missing file", []string{r("gate-base.txt"), r("nope.txt")}, 2, "", "no such file"},
+		{"unparsable file", []string{r("gate-base.txt"), r("gate-garbled.txt")}, 2, "", "gate-garbled.txt:7: missing units"},
+		{"one file only", []string{r("gate-base.txt")}, 2, "", "want 2 files"},
+		{"bad threshold", []string{"-threshold", "lots", r("gate-base.txt"), r("gate-aa.txt")}, 2, "", "parsing threshold"},
+		{"bad format", []string{"-format", "html", r("gate-base.txt"), r("gate-aa.txt")}, 2, "", "-format must be text or markdown"},
+		{"unknown metric", []string{"-metrics", "widgets/op", r("gate-base.txt"), r("gate-aa.txt")}, 2, "", `"widgets/op" is in neither file`},
+		{"help", []string{"-h"}, 0, "", "Exit codes:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(append([]string{"gate"}, tt.args...), &stdout, &stderr)
+			if code != tt.wantCode {
+				t.Errorf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.wantCode, tail(stdout.String()), stderr.String())
+			}
+			if !strings.Contains(stdout.String(), tt.wantOut) {
+				t.Errorf("stdout lacks %q:\n%s", tt.wantOut, tail(stdout.String()))
+			}
+			if !strings.Contains(stderr.String(), tt.wantStderr) {
+				t.Errorf("stderr lacks %q:\n%s", tt.wantStderr, stderr.String())
+			}
+		})
+	}
+}
+
+// TestUsageDocumentsEveryFlag checks the help text of each command names
+// every flag and the exit codes.
+func TestUsageDocumentsEveryFlag(t *testing.T) {
+	tests := []struct {
+		cmd  string
+		want []string
+	}{
+		{"gate", []string{"-threshold", "-alpha", "-metrics", "-format", "0  no regression", "1  at least one metric regressed", "2  usage or input error"}},
+		{"report", []string{"-o dir", "0  report written", "2  usage or input error"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.cmd, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run([]string{"help", tt.cmd}, &stdout, &stderr); code != 0 {
+				t.Fatalf("help %s: exit %d: %s", tt.cmd, code, stderr.String())
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stdout.String(), w) {
+					t.Errorf("help %s lacks %q:\n%s", tt.cmd, w, stdout.String())
+				}
+			}
+		})
+	}
+}
+
+func TestReport(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStderr string
+	}{
+		{"writes the report", []string{"-o", dir, r("full-base.txt")}, 0, ""},
+		{"no input", []string{"-o", dir}, 2, "want at least one results file"},
+		{"unparsable input", []string{"-o", dir, r("gate-garbled.txt")}, 2, "missing units"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(append([]string{"report"}, tt.args...), &stdout, &stderr); code != tt.wantCode {
+				t.Errorf("exit code %d, want %d; stderr: %s", code, tt.wantCode, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tt.wantStderr) {
+				t.Errorf("stderr lacks %q: %s", tt.wantStderr, stderr.String())
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(dir, "report.md")); err != nil {
+		t.Errorf("report.md not written: %v", err)
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"bench"}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), `unknown command "bench"`) {
+		t.Errorf("exit %d, stderr %q; want 2 and an unknown command message", code, stderr.String())
+	}
+}
+
+func tail(s string) string {
+	lines := strings.Split(s, "\n")
+	return strings.Join(lines[max(0, len(lines)-8):], "\n")
+}
