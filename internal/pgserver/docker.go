@@ -21,6 +21,7 @@ import (
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
+	tclog "github.com/testcontainers/testcontainers-go/log"
 	tcpostgres "github.com/testcontainers/testcontainers-go/modules/postgres"
 	"github.com/testcontainers/testcontainers-go/wait"
 )
@@ -54,17 +55,22 @@ func dockerUsable(ctx context.Context, image string) (ok bool, why string) {
 	}
 	defer cli.Close()
 
-	if err := ensureImage(ctx, cli, image, dockerProbePull); err != nil {
+	pulled, err := dockerEnsureImage(ctx, cli, image, dockerProbePull)
+	if err != nil {
 		return false, fmt.Sprintf("docker engine answers but image %s is not usable: %v", image, err)
+	}
+	state := "is present"
+	if pulled {
+		state = "was pulled"
 	}
 	if !testcontainers.ReadConfig().RyukDisabled {
 		ryuk := testcontainers.ReaperDefaultImage
-		if err := ensureImage(ctx, cli, ryuk, dockerProbePull); err != nil {
-			return false, fmt.Sprintf("docker engine answers and image %s is present, but the Ryuk image %s is not usable (%v); "+
-				"set TESTCONTAINERS_RYUK_DISABLED=true (crudbench removes its containers itself)", image, ryuk, err)
+		if _, err := dockerEnsureImage(ctx, cli, ryuk, dockerProbePull); err != nil {
+			return false, fmt.Sprintf("docker engine answers and image %s %s, but the Ryuk image %s is not usable (%v); "+
+				"set TESTCONTAINERS_RYUK_DISABLED=true (crudbench removes its containers itself)", image, state, ryuk, err)
 		}
 	}
-	return true, fmt.Sprintf("docker engine answers and image %s is present", image)
+	return true, fmt.Sprintf("docker engine answers and image %s %s", image, state)
 }
 
 // dockerClient connects to the engine testcontainers-go would use and pings
@@ -102,18 +108,18 @@ func dockerClient(ctx context.Context) (*testcontainers.DockerClient, error) {
 	}
 }
 
-// ensureImage returns nil when image is in the engine's store, else pulls it
-// once, giving up after timeout. (testcontainers-go would retry a failing
-// pull for up to 15 minutes.)
-func ensureImage(ctx context.Context, cli *testcontainers.DockerClient, image string, timeout time.Duration) error {
+// dockerEnsureImage returns nil when image is in the engine's store, else
+// pulls it once, giving up after timeout, and says whether it pulled it.
+// (testcontainers-go would retry a failing pull for up to 15 minutes.)
+func dockerEnsureImage(ctx context.Context, cli *testcontainers.DockerClient, image string, timeout time.Duration) (pulled bool, err error) {
 	inspectCtx, cancel := context.WithTimeout(ctx, dockerPingTimeout)
-	_, err := cli.ImageInspect(inspectCtx, image)
+	_, err = cli.ImageInspect(inspectCtx, image)
 	cancel()
 	if err == nil {
-		return nil
+		return false, nil
 	}
 	if !cerrdefs.IsNotFound(err) {
-		return fmt.Errorf("inspecting image %s: %w", image, err)
+		return false, fmt.Errorf("inspecting image %s: %w", image, err)
 	}
 	pullCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -123,11 +129,11 @@ func ensureImage(ctx context.Context, cli *testcontainers.DockerClient, image st
 	}
 	if err != nil {
 		if pullCtx.Err() != nil && ctx.Err() == nil {
-			return fmt.Errorf("image %s is absent and pulling it did not finish within %s: %w", image, timeout, err)
+			return false, fmt.Errorf("image %s is absent and pulling it did not finish within %s: %w", image, timeout, err)
 		}
-		return fmt.Errorf("image %s is absent and pulling it failed: %w", image, err)
+		return false, fmt.Errorf("image %s is absent and pulling it failed: %w", image, err)
 	}
-	return nil
+	return true, nil
 }
 
 // startDocker runs image with the testcontainers-go postgres module and
@@ -146,33 +152,32 @@ func startDocker(ctx context.Context, image string, opts Options) (*Server, erro
 	if err != nil {
 		return nil, fmt.Errorf("pgserver: starting %s: %w", image, err)
 	}
-	if err := ensureImage(ctx, cli, image, dockerStartPull); err != nil {
+	if _, err := dockerEnsureImage(ctx, cli, image, dockerStartPull); err != nil {
 		cli.Close()
 		return nil, fmt.Errorf("pgserver: starting %s: %w", image, err)
 	}
 	if !testcontainers.ReadConfig().RyukDisabled {
-		if err := ensureImage(ctx, cli, testcontainers.ReaperDefaultImage, dockerStartPull); err != nil {
+		if _, err := dockerEnsureImage(ctx, cli, testcontainers.ReaperDefaultImage, dockerStartPull); err != nil {
 			cli.Close()
 			return nil, fmt.Errorf("pgserver: starting %s: Ryuk image (set TESTCONTAINERS_RYUK_DISABLED=true to do without): %w", image, err)
 		}
 	}
 
-	// A local engine publishes on the loopback interface only; a remote one
-	// on all its interfaces, reached through the host testcontainers names.
-	bindIP := netip.Addr{}
-	if h := cli.DaemonHost(); strings.HasPrefix(h, "unix://") || strings.HasPrefix(h, "npipe://") {
-		bindIP = netip.MustParseAddr("127.0.0.1")
+	host, bindIP, err := dockerAddress(ctx, cli)
+	if err != nil {
+		cli.Close()
+		return nil, fmt.Errorf("pgserver: starting %s: %w", image, err)
 	}
 
 	var lastErr error
 	for attempt := 1; attempt <= dockerPortAttempts; attempt++ {
 		b := &dockerBackend{cli: cli, log: log}
-		s, err := b.start(ctx, image, opts, bindIP)
+		s, err := b.start(ctx, image, opts, host, bindIP)
 		if err == nil {
 			return s, nil
 		}
 		lastErr = err
-		if !isPortConflict(err) {
+		if !dockerPortConflict(err) {
 			break
 		}
 		log.Warn("host port taken before the container could bind it, retrying", "attempt", attempt, "err", err)
@@ -181,8 +186,85 @@ func startDocker(ctx context.Context, image string, opts Options) (*Server, erro
 	return nil, fmt.Errorf("pgserver: starting %s: %w", image, lastErr)
 }
 
-// isPortConflict reports whether err says the published host port was taken.
-func isPortConflict(err error) bool {
+// dockerAddress returns the host through which the container's published
+// port is reached, and the engine-side address to publish it on (zero: all
+// interfaces). A local engine publishes on the loopback interface only.
+//
+// The host is TESTCONTAINERS_HOST_OVERRIDE when set; else 127.0.0.1 for an
+// engine in this network namespace; else testcontainers-go's answer. Its
+// answer alone would be wrong for a process in a container (/.dockerenv)
+// that runs its own engine: it then picks the bridge gateway or the default
+// route, as for a sibling container talking to the host's engine.
+func dockerAddress(ctx context.Context, cli *testcontainers.DockerClient) (host string, bindIP netip.Addr, err error) {
+	loopback := netip.MustParseAddr("127.0.0.1")
+	if h, ok := os.LookupEnv("TESTCONTAINERS_HOST_OVERRIDE"); ok && h != "" {
+		if ip, err := netip.ParseAddr(h); (err == nil && ip.IsLoopback()) || h == "localhost" {
+			return h, loopback, nil
+		}
+		return h, netip.Addr{}, nil
+	}
+	if dockerEngineLocal(ctx, cli) {
+		return loopback.String(), loopback, nil
+	}
+	p, err := testcontainers.NewDockerProvider()
+	if err != nil {
+		return "", netip.Addr{}, fmt.Errorf("creating docker provider: %w", err)
+	}
+	defer p.Close()
+	host, err = p.DaemonHost(ctx)
+	if err != nil {
+		return "", netip.Addr{}, fmt.Errorf("finding the host of published ports: %w", err)
+	}
+	return host, netip.Addr{}, nil
+}
+
+// dockerEngineLocal reports whether the engine listens on a local socket and
+// runs in this network namespace: not in a container at all, or with the
+// engine's default bridge interface (docker0) among this namespace's
+// interfaces, which a sibling container does not have.
+func dockerEngineLocal(ctx context.Context, cli *testcontainers.DockerClient) bool {
+	if h := cli.DaemonHost(); !strings.HasPrefix(h, "unix://") && !strings.HasPrefix(h, "npipe://") {
+		return false
+	}
+	if _, err := os.Stat("/.dockerenv"); err != nil {
+		return true
+	}
+	res, err := cli.NetworkInspect(ctx, "bridge", client.NetworkInspectOptions{})
+	if err != nil {
+		return false
+	}
+	name := res.Network.Options["com.docker.network.bridge.name"]
+	if name == "" {
+		name = "docker0"
+	}
+	ifc, err := net.InterfaceByName(name)
+	if err != nil {
+		return false
+	}
+	addrs, err := ifc.Addrs()
+	if err != nil {
+		return false
+	}
+	for _, a := range addrs {
+		ipnet, ok := a.(*net.IPNet)
+		if !ok {
+			continue
+		}
+		ip, ok := netip.AddrFromSlice(ipnet.IP)
+		if !ok {
+			continue
+		}
+		for _, c := range res.Network.IPAM.Config {
+			if c.Subnet.Contains(ip.Unmap()) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// dockerPortConflict reports whether err says the published host port was taken.
+func dockerPortConflict(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "port is already allocated") || strings.Contains(msg, "address already in use")
 }
@@ -209,9 +291,10 @@ type dockerBackend struct {
 	stopped bool
 }
 
-// start creates and starts the container, returning the Server. On error
-// the container, if any, is already removed.
-func (b *dockerBackend) start(ctx context.Context, image string, opts Options, bindIP netip.Addr) (*Server, error) {
+// start creates and starts the container, its port 5432 published on
+// bindIP (all interfaces if zero) and reached through host, and returns the
+// Server. On error the container, if any, is already removed.
+func (b *dockerBackend) start(ctx context.Context, image string, opts Options, host string, bindIP netip.Addr) (*Server, error) {
 	hostPort, err := dockerFreePort()
 	if err != nil {
 		return nil, err
@@ -240,7 +323,7 @@ func (b *dockerBackend) start(ctx context.Context, image string, opts Options, b
 				return nil
 			}},
 		}),
-		testcontainers.WithWaitStrategyAndDeadline(dockerStartTimeout, readyStrategies()...),
+		testcontainers.WithWaitStrategyAndDeadline(dockerStartTimeout, readyStrategies(host)...),
 		testcontainers.WithLogger(tcLogger{b.log}),
 	)
 	if err != nil {
@@ -256,13 +339,6 @@ func (b *dockerBackend) start(ctx context.Context, image string, opts Options, b
 	b.ctr = ctr
 	b.id = ctr.GetContainerID()
 
-	host := bindIP.String()
-	if !bindIP.IsValid() {
-		if host, err = ctr.Host(ctx); err != nil {
-			b.stop(context.WithoutCancel(ctx))
-			return nil, fmt.Errorf("getting the container's host: %w", err)
-		}
-	}
 	dsn := &url.URL{
 		Scheme:   "postgres",
 		User:     url.UserPassword(dockerUser, dockerPassword),
@@ -270,29 +346,31 @@ func (b *dockerBackend) start(ctx context.Context, image string, opts Options, b
 		Path:     "/" + dockerDatabase,
 		RawQuery: "sslmode=disable",
 	}
-	b.log.Info("postgres container ready", "container", shortID(b.id), "addr", dsn.Host, "took", time.Since(began).Round(time.Millisecond))
+	b.log.Info("postgres container ready", "container", dockerShortID(b.id), "addr", dsn.Host, "took", time.Since(began).Round(time.Millisecond))
 	return &Server{provider: ProviderDocker, dsn: dsn, impl: b}, nil
 }
 
-// readyStrategies wait for a server that answers queries. The log line
-// comes once from a one-start image and twice from the official one (its
-// init scripts run on a temporary server, listening on a Unix socket only),
-// so one occurrence is enough with the query below; the listening port
-// comes next (externally: a shell-less image cannot run the internal check,
-// and the query proves more); a real query ends the wait. On resume the log
-// line is already there from the previous start: the query does the work.
-func readyStrategies() []wait.Strategy {
+// readyStrategies wait for a server that answers queries on host. The log
+// line comes once from a one-start image and twice from the official one
+// (its init scripts run on a temporary server, listening on a Unix socket
+// only), so one occurrence is enough with the checks that follow: the
+// published port accepting connections on host, then a real query. On
+// resume the log line is already there from the previous start: the port
+// and the query do the work. (wait.ForListeningPort is not used: its
+// external check dials testcontainers-go's host, see dockerAddress, and its
+// internal one needs a shell with cat, awk and grep, or nc, in the image.)
+func readyStrategies(host string) []wait.Strategy {
 	return []wait.Strategy{
 		wait.ForLog("database system is ready to accept connections").WithStartupTimeout(dockerStartTimeout),
-		wait.ForListeningPort(dockerPort).SkipInternalCheck().WithStartupTimeout(dockerStartTimeout),
-		&queryStrategy{timeout: dockerStartTimeout},
+		&queryStrategy{host: host, timeout: dockerStartTimeout},
 	}
 }
 
-// queryStrategy waits until a pgx connection to the container's mapped port
-// runs SELECT 1, retrying until its timeout; it fails early if the
-// container stops running.
+// queryStrategy waits until the container's published port accepts TCP
+// connections on host, then until a pgx connection runs SELECT 1, retrying
+// until its timeout; it fails early if the container stops running.
 type queryStrategy struct {
+	host    string
 	timeout time.Duration
 }
 
@@ -300,44 +378,63 @@ type queryStrategy struct {
 func (q *queryStrategy) WaitUntilReady(ctx context.Context, target wait.StrategyTarget) error {
 	ctx, cancel := context.WithTimeout(ctx, q.timeout)
 	defer cancel()
-	host, err := target.Host(ctx)
-	if err != nil {
-		return fmt.Errorf("getting the container's host: %w", err)
+	const interval = 100 * time.Millisecond
+	// retry calls try until it succeeds, the container stops or time is up.
+	retry := func(what string, try func() error) error {
+		for {
+			err := try()
+			if err == nil {
+				return nil
+			}
+			if st, serr := target.State(ctx); serr == nil && !st.Running {
+				return fmt.Errorf("container stopped (status %s, exit code %d) while waiting for %s: %w", st.Status, st.ExitCode, what, err)
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("waiting for %s for %s: %w", what, q.timeout, err)
+			case <-time.After(interval):
+			}
+		}
 	}
-	mapped, err := target.MappedPort(ctx, dockerPort)
+
+	var addr string
+	err := retry("the published port", func() error {
+		mapped, err := target.MappedPort(ctx, dockerPort)
+		if err != nil {
+			return err
+		}
+		addr = net.JoinHostPort(q.host, mapped.Port())
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("getting the container's mapped port: %w", err)
+		return err
+	}
+	err = retry("a connection to "+addr, func() error {
+		var d net.Dialer
+		conn, err := d.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			return err
+		}
+		return conn.Close()
+	})
+	if err != nil {
+		return err
 	}
 	dsn := (&url.URL{
 		Scheme:   "postgres",
 		User:     url.UserPassword(dockerUser, dockerPassword),
-		Host:     net.JoinHostPort(host, mapped.Port()),
+		Host:     addr,
 		Path:     "/" + dockerDatabase,
 		RawQuery: "sslmode=disable&connect_timeout=2",
 	}).String()
-
-	const interval = 100 * time.Millisecond
-	for {
-		err := queryOnce(ctx, dsn)
-		if err == nil {
-			return nil
-		}
-		if st, serr := target.State(ctx); serr == nil && !st.Running {
-			return fmt.Errorf("container stopped (status %s, exit code %d) before answering a query: %w", st.Status, st.ExitCode, err)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("no successful query within %s: %w", q.timeout, err)
-		case <-time.After(interval):
-		}
-	}
+	return retry("SELECT 1 to succeed on "+addr, func() error { return dockerSelectOne(ctx, dsn) })
 }
 
 // String describes the strategy in testcontainers-go's logs.
 func (q *queryStrategy) String() string { return "a successful SELECT 1" }
 
-// queryOnce connects to dsn and runs SELECT 1.
-func queryOnce(ctx context.Context, dsn string) error {
+// dockerSelectOne connects to dsn and runs SELECT 1.
+func dockerSelectOne(ctx context.Context, dsn string) error {
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		return err
@@ -353,7 +450,7 @@ func queryOnce(ctx context.Context, dsn string) error {
 func (b *dockerBackend) startReaper(id string) {
 	docker, err := exec.LookPath("docker")
 	if err != nil {
-		b.log.Warn("no docker CLI on PATH: the container is left behind if this process dies before stopping it", "container", shortID(id))
+		b.log.Warn("no docker CLI on PATH: the container is left behind if this process dies before stopping it", "container", dockerShortID(id))
 		return
 	}
 	script := fmt.Sprintf("while kill -0 %d 2>/dev/null; do sleep 0.5; done; exec %s rm -f -v %s >/dev/null 2>&1",
@@ -362,7 +459,7 @@ func (b *dockerBackend) startReaper(id string) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // out of our process group: survives ^C
 	if err := cmd.Start(); err != nil {
 		b.log.Warn("starting the container reaper failed: the container is left behind if this process dies before stopping it",
-			"container", shortID(id), "err", err)
+			"container", dockerShortID(id), "err", err)
 		return
 	}
 	go cmd.Wait() // reaps the reaper once killed; its status says nothing
@@ -392,14 +489,14 @@ func (b *dockerBackend) stop(ctx context.Context) error {
 	b.mu.Unlock()
 	// Throwaway data: no need for a clean shutdown.
 	if err := b.ctr.Terminate(ctx, testcontainers.StopTimeout(0)); err != nil {
-		return fmt.Errorf("pgserver: removing container %s: %w", shortID(b.id), err)
+		return fmt.Errorf("pgserver: removing container %s: %w", dockerShortID(b.id), err)
 	}
 	b.killReaper()
 	b.mu.Lock()
 	b.stopped = true
 	b.mu.Unlock()
 	b.cli.Close()
-	b.log.Info("postgres container removed", "container", shortID(b.id))
+	b.log.Info("postgres container removed", "container", dockerShortID(b.id))
 	return nil
 }
 
@@ -410,15 +507,15 @@ func (b *dockerBackend) halt(ctx context.Context) error {
 		if st, serr := b.ctr.State(ctx); serr == nil && !st.Running {
 			return nil // already halted
 		}
-		return fmt.Errorf("pgserver: killing container %s: %w", shortID(b.id), err)
+		return fmt.Errorf("pgserver: killing container %s: %w", dockerShortID(b.id), err)
 	}
 	res := b.cli.ContainerWait(ctx, b.id, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
 	select {
 	case <-res.Result:
 	case err := <-res.Error:
-		return fmt.Errorf("pgserver: waiting for container %s to stop: %w", shortID(b.id), err)
+		return fmt.Errorf("pgserver: waiting for container %s to stop: %w", dockerShortID(b.id), err)
 	}
-	b.log.Info("postgres container halted", "container", shortID(b.id))
+	b.log.Info("postgres container halted", "container", dockerShortID(b.id))
 	return nil
 }
 
@@ -427,9 +524,9 @@ func (b *dockerBackend) halt(ctx context.Context) error {
 func (b *dockerBackend) resume(ctx context.Context) error {
 	began := time.Now()
 	if err := b.ctr.Start(ctx); err != nil {
-		return fmt.Errorf("pgserver: restarting container %s: %w", shortID(b.id), err)
+		return fmt.Errorf("pgserver: restarting container %s: %w", dockerShortID(b.id), err)
 	}
-	b.log.Info("postgres container resumed", "container", shortID(b.id), "took", time.Since(began).Round(time.Millisecond))
+	b.log.Info("postgres container resumed", "container", dockerShortID(b.id), "took", time.Since(began).Round(time.Millisecond))
 	return nil
 }
 
@@ -441,7 +538,8 @@ func (l tcLogger) Printf(format string, v ...any) {
 	l.log.Debug(strings.TrimSpace(fmt.Sprintf(format, v...)), "component", "testcontainers")
 }
 
-func shortID(id string) string {
+// dockerShortID abbreviates a container ID as docker ps does.
+func dockerShortID(id string) string {
 	if len(id) > 12 {
 		return id[:12]
 	}
@@ -451,4 +549,14 @@ func shortID(id string) string {
 // dockerShellQuote quotes s for sh.
 func dockerShellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// testcontainers-go logs its banner and progress through a global logger;
+// send it to slog at debug level, so that it stays out of benchmark output.
+func init() { tclog.SetDefault(debugLogger{}) }
+
+type debugLogger struct{}
+
+func (debugLogger) Printf(format string, v ...any) {
+	slog.Debug(fmt.Sprintf(format, v...), "from", "testcontainers")
 }
