@@ -64,10 +64,9 @@ func dockerUsable(ctx context.Context, image string) (ok bool, why string) {
 		state = "was pulled"
 	}
 	if !testcontainers.ReadConfig().RyukDisabled {
-		ryuk := testcontainers.ReaperDefaultImage
-		if _, err := dockerEnsureImage(ctx, cli, ryuk, dockerProbePull); err != nil {
+		if _, err := dockerEnsureImage(ctx, cli, ryukImage, dockerProbePull); err != nil {
 			return false, fmt.Sprintf("docker engine answers and image %s %s, but the Ryuk image %s is not usable (%v); "+
-				"set TESTCONTAINERS_RYUK_DISABLED=true (crudbench removes its containers itself)", image, state, ryuk, err)
+				"set TESTCONTAINERS_RYUK_DISABLED=true (crudbench removes its containers itself)", image, state, ryukImage, err)
 		}
 	}
 	return true, fmt.Sprintf("docker engine answers and image %s %s", image, state)
@@ -157,7 +156,7 @@ func startDocker(ctx context.Context, image string, opts Options) (*Server, erro
 		return nil, fmt.Errorf("pgserver: starting %s: %w", image, err)
 	}
 	if !testcontainers.ReadConfig().RyukDisabled {
-		if _, err := dockerEnsureImage(ctx, cli, testcontainers.ReaperDefaultImage, dockerStartPull); err != nil {
+		if _, err := dockerEnsureImage(ctx, cli, ryukImage, dockerStartPull); err != nil {
 			cli.Close()
 			return nil, fmt.Errorf("pgserver: starting %s: Ryuk image (set TESTCONTAINERS_RYUK_DISABLED=true to do without): %w", image, err)
 		}
@@ -550,6 +549,12 @@ func dockerShortID(id string) string {
 func dockerShellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
+
+// ryukImage is the image of testcontainers-go's reaper, checked up front so
+// that a missing one gives a clear reason instead of a long pull.
+//
+//lint:ignore SA1019 deprecated for an internal constant of the same value; nothing else exports it.
+var ryukImage = testcontainers.ReaperDefaultImage
 
 // testcontainers-go logs its banner and progress through a global logger;
 // send it to slog at debug level, so that it stays out of benchmark output.
