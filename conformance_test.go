@@ -33,6 +33,9 @@ type request struct {
 	ctype              string // Content-Type; application/json when a body is set and this is empty
 }
 
+// noContentType as request.ctype sends no Content-Type header at all.
+const noContentType = "-"
+
 func (r request) String() string { return r.method + " " + r.path }
 
 // conformanceCase is one row of the contract: a request, its expected
@@ -60,6 +63,20 @@ func idList(from, n int) string {
 	return strings.Join(ids, ",")
 }
 
+// bodyOfSize returns prefix + x… + suffix, exactly size bytes long.
+func bodyOfSize(prefix, suffix string, size int) string {
+	return prefix + strings.Repeat("x", size-len(prefix)-len(suffix)) + suffix
+}
+
+// updateItems returns a bulk update of ids 1 to n, each setting age 1.
+func updateItems(n int) string {
+	items := make([]string, n)
+	for i := range items {
+		items[i] = fmt.Sprintf(`{"id":%d,"age":1}`, i+1)
+	}
+	return "[" + strings.Join(items, ",") + "]"
+}
+
 var conformanceCases = []conformanceCase{
 	// POST /users
 	{name: "create/ok", req: request{method: "POST", path: "/users", body: `{"name":"Dee","email":"dee@example.com","age":29}`}, status: 201},
@@ -84,6 +101,37 @@ var conformanceCases = []conformanceCase{
 	{name: "create/not-json-content-type", req: request{method: "POST", path: "/users", body: `name=X`, ctype: "application/x-www-form-urlencoded"}, status: 415},
 	{name: "create/body-over-1MiB", req: request{method: "POST", path: "/users", body: `{"name":"` + strings.Repeat("x", 1<<20) + `","email":"x@example.com"}`}, status: 413},
 	{name: "create/invalid-utf8", req: request{method: "POST", path: "/users", body: "{\"name\":\"\xff\xfe\",\"email\":\"x@example.com\"}"}, status: 400},
+	{name: "create/malformed-json-single-quotes", req: request{method: "POST", path: "/users", body: `{'name':'X','email':'x@example.com'}`}, status: 400},
+	{name: "create/malformed-json-trailing-comma", req: request{method: "POST", path: "/users", body: `{"name":"X","email":"x@example.com",}`}, status: 400},
+	{name: "create/raw-control-char-in-string", req: request{method: "POST", path: "/users", body: "{\"name\":\"a\x01b\",\"email\":\"x@example.com\"}"}, status: 400},
+	{name: "create/raw-nul-byte-in-json", req: request{method: "POST", path: "/users", body: "{\"name\":\"a\x00b\",\"email\":\"x@example.com\"}"}, status: 400},
+	{name: "create/name-not-string", req: request{method: "POST", path: "/users", body: `{"name":42,"email":"x@example.com"}`}, status: 400},
+	{name: "create/age-fraction", req: request{method: "POST", path: "/users", body: `{"name":"X","email":"x@example.com","age":1.5}`}, status: 400},
+	{name: "create/age-beyond-int64", req: request{method: "POST", path: "/users", body: `{"name":"X","email":"x@example.com","age":99999999999999999999}`}, status: 400},
+	{name: "create/body-is-array", req: request{method: "POST", path: "/users", body: `[{"name":"X","email":"x@example.com"}]`}, status: 400},
+	{name: "create/body-is-null", req: request{method: "POST", path: "/users", body: `null`}, status: 400},
+	{name: "create/id-in-body", req: request{method: "POST", path: "/users", body: `{"id":99,"name":"X","email":"x@example.com"}`}, status: 400},
+	{name: "create/created-at-in-body", req: request{method: "POST", path: "/users", body: `{"name":"X","email":"x@example.com","created_at":"2000-01-01T00:00:00Z"}`}, status: 400},
+	{name: "create/trailing-garbage", req: request{method: "POST", path: "/users", body: `{"name":"X","email":"x@example.com"}xyz`}, status: 400},
+	{name: "create/trailing-whitespace-ok", req: request{method: "POST", path: "/users", body: "{\"name\":\"W\",\"email\":\"w@example.com\"}\n\t \r\n"}, status: 201},
+	{name: "create/whitespace-only-body", req: request{method: "POST", path: "/users", body: " \n\t ", ctype: "application/json"}, status: 400},
+	{name: "create/body-exactly-1MiB-is-read", req: request{method: "POST", path: "/users", body: bodyOfSize(`{"name":"`, `","email":"x@example.com"}`, 1<<20)}, status: 400},
+	{name: "create/body-1MiB-plus-1-byte", req: request{method: "POST", path: "/users", body: bodyOfSize(`{"name":"`, `","email":"x@example.com"}`, 1<<20+1)}, status: 413},
+	{name: "create/email-nothing-before-at", req: request{method: "POST", path: "/users", body: `{"name":"X","email":"@example.com"}`}, status: 400},
+	{name: "create/email-nothing-after-at", req: request{method: "POST", path: "/users", body: `{"name":"X","email":"xy@"}`}, status: 400},
+	{name: "create/email-too-short", req: request{method: "POST", path: "/users", body: `{"name":"X","email":"a@"}`}, status: 400},
+	{name: "create/email-254-chars-ok", req: request{method: "POST", path: "/users", body: `{"name":"Long","email":"x@` + strings.Repeat("e", 252) + `"}`}, status: 201},
+	{name: "create/name-100-multibyte-chars-ok", req: request{method: "POST", path: "/users", body: `{"name":"` + strings.Repeat("é", 100) + `","email":"e@example.com"}`}, status: 201},
+	{name: "create/name-101-multibyte-chars", req: request{method: "POST", path: "/users", body: `{"name":"` + strings.Repeat("é", 101) + `","email":"e@example.com"}`}, status: 400},
+	{name: "create/overlong-utf8", req: request{method: "POST", path: "/users", body: "{\"name\":\"\xc0\xaf\",\"email\":\"x@example.com\"}"}, status: 400},
+	{name: "create/surrogate-half-utf8-bytes", req: request{method: "POST", path: "/users", body: "{\"name\":\"\xed\xa0\x80\",\"email\":\"x@example.com\"}"}, status: 400},
+	{name: "create/lone-surrogate-escape-becomes-U+FFFD", req: request{method: "POST", path: "/users", body: `{"name":"a\ud800b","email":"s@example.com"}`}, status: 201},
+	{name: "create/nul-in-email", req: request{method: "POST", path: "/users", body: `{"name":"X","email":"x\u0000@example.com"}`}, status: 400},
+	{name: "create/missing-content-type", req: request{method: "POST", path: "/users", body: `{"name":"X","email":"x@example.com"}`, ctype: noContentType}, status: 415},
+	{name: "create/content-type-json-patch", req: request{method: "POST", path: "/users", body: `{"name":"X","email":"x@example.com"}`, ctype: "application/json-patch+json"}, status: 415},
+	{name: "create/content-type-malformed", req: request{method: "POST", path: "/users", body: `{"name":"X","email":"x@example.com"}`, ctype: "application/json; charset"}, status: 415},
+	{name: "create/content-type-with-charset-ok", req: request{method: "POST", path: "/users", body: `{"name":"Cs","email":"cs@example.com"}`, ctype: "application/json; charset=utf-8"}, status: 201},
+	{name: "create/content-type-case-insensitive-ok", req: request{method: "POST", path: "/users", body: `{"name":"Ci","email":"ci@example.com"}`, ctype: "Application/JSON"}, status: 201},
 
 	// GET /users/{id}
 	{name: "read/ok", req: request{method: "GET", path: "/users/2"}, status: 200},
@@ -92,6 +140,14 @@ var conformanceCases = []conformanceCase{
 	{name: "read/zero-id", req: request{method: "GET", path: "/users/0"}, status: 400},
 	{name: "read/negative-id", req: request{method: "GET", path: "/users/-1"}, status: 400},
 	{name: "read/id-beyond-int64", req: request{method: "GET", path: "/users/9223372036854775808"}, status: 400},
+	{name: "read/id-max-int64-missing", req: request{method: "GET", path: "/users/9223372036854775807"}, status: 404},
+	{name: "read/id-with-space", req: request{method: "GET", path: "/users/%201"}, status: 400},
+	{name: "read/id-with-nul", req: request{method: "GET", path: "/users/1%00"}, status: 400},
+	{name: "read/id-hex", req: request{method: "GET", path: "/users/0x1"}, status: 400},
+	{name: "read/id-non-ascii-digit", req: request{method: "GET", path: "/users/%D9%A1"}, status: 400},
+	{name: "read/id-50-digits-message-truncated", req: request{method: "GET", path: "/users/" + strings.Repeat("12345", 10)}, status: 400},
+	{name: "read/id-long-non-ascii-truncated-whole-chars", req: request{method: "GET", path: "/users/" + strings.Repeat("1", 39) + strings.Repeat("%C3%A9", 5)}, status: 400},
+	{name: "read/id-sql-injection", req: request{method: "GET", path: "/users/1%20OR%201=1"}, status: 400},
 	{name: "read/with-posts", req: request{method: "GET", path: "/users/1?include=posts"}, status: 200},
 	{name: "read/with-no-posts", req: request{method: "GET", path: "/users/3?include=posts"}, status: 200},
 	{name: "read/with-posts-missing", req: request{method: "GET", path: "/users/999?include=posts"}, status: 404},
@@ -107,11 +163,30 @@ var conformanceCases = []conformanceCase{
 	{name: "update/empty-patch", req: request{method: "PATCH", path: "/users/1", body: `{}`}, status: 400},
 	{name: "update/invalid-email", req: request{method: "PATCH", path: "/users/1", body: `{"email":"nope"}`}, status: 400},
 	{name: "update/bad-id", req: request{method: "PATCH", path: "/users/x1", body: `{"name":"X"}`}, status: 400},
+	{name: "update/zero-id", req: request{method: "PATCH", path: "/users/0", body: `{"name":"X"}`}, status: 400},
+	{name: "update/malformed-json-unquoted-key", req: request{method: "PATCH", path: "/users/1", body: `{name:"X"}`}, status: 400},
+	{name: "update/truncated-json", req: request{method: "PATCH", path: "/users/1", body: `{"name":"X`}, status: 400},
+	{name: "update/email-not-string", req: request{method: "PATCH", path: "/users/1", body: `{"email":["a@example.com"]}`}, status: 400},
+	{name: "update/age-null-is-no-change", req: request{method: "PATCH", path: "/users/1", body: `{"age":null}`}, status: 400},
+	{name: "update/unknown-field", req: request{method: "PATCH", path: "/users/1", body: `{"nickname":"X"}`}, status: 400},
+	{name: "update/id-in-body", req: request{method: "PATCH", path: "/users/1", body: `{"id":5,"name":"X"}`}, status: 400},
+	{name: "update/trailing-second-object", req: request{method: "PATCH", path: "/users/1", body: `{"name":"X"}{"name":"Y"}`}, status: 400},
+	{name: "update/empty-body", req: request{method: "PATCH", path: "/users/1", ctype: "application/json"}, status: 400},
+	{name: "update/body-over-1MiB", req: request{method: "PATCH", path: "/users/1", body: bodyOfSize(`{"name":"`, `"}`, 1<<20+100)}, status: 413},
+	{name: "update/name-too-long", req: request{method: "PATCH", path: "/users/1", body: `{"name":"` + strings.Repeat("n", 101) + `"}`}, status: 400},
+	{name: "update/blank-name", req: request{method: "PATCH", path: "/users/1", body: `{"name":"\t \n"}`}, status: 400},
+	{name: "update/invalid-utf8", req: request{method: "PATCH", path: "/users/1", body: "{\"name\":\"ok\xe2\x28\xa1\"}"}, status: 400},
+	{name: "update/nul-in-email", req: request{method: "PATCH", path: "/users/1", body: `{"email":"ada\u0000@example.com"}`}, status: 400},
+	{name: "update/text-plain", req: request{method: "PATCH", path: "/users/1", body: `{"name":"X"}`, ctype: "text/plain"}, status: 415},
+	{name: "update/sql-metacharacters-verbatim", req: request{method: "PATCH", path: "/users/2", body: `{"name":"x'; UPDATE users SET age = 0; --","email":"b\\'--@example.com"}`}, status: 200},
 
 	// DELETE /users/{id}
 	{name: "delete/ok-cascades-posts", req: request{method: "DELETE", path: "/users/1"}, status: 204},
 	{name: "delete/missing", req: request{method: "DELETE", path: "/users/999"}, status: 404},
 	{name: "delete/bad-id", req: request{method: "DELETE", path: "/users/1.5"}, status: 400},
+	{name: "delete/negative-id", req: request{method: "DELETE", path: "/users/-3"}, status: 400},
+	{name: "delete/id-beyond-int64", req: request{method: "DELETE", path: "/users/99999999999999999999"}, status: 400},
+	{name: "delete/id-sql-injection", req: request{method: "DELETE", path: "/users/1%3B%20DROP%20TABLE%20users"}, status: 400},
 	{name: "delete/twice", setup: []request{{method: "DELETE", path: "/users/3"}}, req: request{method: "DELETE", path: "/users/3"}, status: 404},
 
 	// GET /users
@@ -123,6 +198,13 @@ var conformanceCases = []conformanceCase{
 	{name: "list/limit-too-big", req: request{method: "GET", path: "/users?limit=1001"}, status: 400},
 	{name: "list/limit-not-number", req: request{method: "GET", path: "/users?limit=ten"}, status: 400},
 	{name: "list/after-negative", req: request{method: "GET", path: "/users?after=-5"}, status: 400},
+	{name: "list/limit-1000-ok", req: request{method: "GET", path: "/users?limit=1000"}, status: 200},
+	{name: "list/limit-negative", req: request{method: "GET", path: "/users?limit=-1"}, status: 400},
+	{name: "list/limit-beyond-int64", req: request{method: "GET", path: "/users?limit=99999999999999999999"}, status: 400},
+	{name: "list/limit-fraction", req: request{method: "GET", path: "/users?limit=1.5"}, status: 400},
+	{name: "list/after-not-number", req: request{method: "GET", path: "/users?after=abc"}, status: 400},
+	{name: "list/after-beyond-int64", req: request{method: "GET", path: "/users?after=9223372036854775808"}, status: 400},
+	{name: "list/after-sql-injection", req: request{method: "GET", path: "/users?after=0%20OR%201%3D1"}, status: 400},
 
 	// POST /users/bulk
 	{name: "bulk-create/ok-input-order", req: request{method: "POST", path: "/users/bulk", body: `[{"name":"Zed","email":"zed@example.com"},{"name":"Amy","email":"amy@example.com","age":7}]`}, status: 201},
@@ -133,6 +215,17 @@ var conformanceCases = []conformanceCase{
 	{name: "bulk-create/one-invalid-writes-nothing", req: request{method: "POST", path: "/users/bulk", body: `[{"name":"Ok","email":"ok@example.com"},{"name":"","email":"bad@example.com"}]`}, status: 400},
 	{name: "bulk-create/duplicate-in-batch-writes-nothing", req: request{method: "POST", path: "/users/bulk", body: `[{"name":"A","email":"same@example.com"},{"name":"B","email":"same@example.com"}]`}, status: 409},
 	{name: "bulk-create/taken-writes-nothing", req: request{method: "POST", path: "/users/bulk", body: `[{"name":"New","email":"new@example.com"},{"name":"B","email":"bob@example.com"}]`}, status: 409},
+	{name: "bulk-create/truncated-json", req: request{method: "POST", path: "/users/bulk", body: `[{"name":"X","email":"x@example.com"},`}, status: 400},
+	{name: "bulk-create/items-not-objects", req: request{method: "POST", path: "/users/bulk", body: `["x"]`}, status: 400},
+	{name: "bulk-create/trailing-bracket", req: request{method: "POST", path: "/users/bulk", body: `[{"name":"X","email":"x@example.com"}]]`}, status: 400},
+	{name: "bulk-create/unknown-field-in-item", req: request{method: "POST", path: "/users/bulk", body: `[{"name":"X","email":"x@example.com"},{"name":"Y","email":"y@example.com","id":7}]`}, status: 400},
+	{name: "bulk-create/empty-body", req: request{method: "POST", path: "/users/bulk", ctype: "application/json"}, status: 400},
+	{name: "bulk-create/null", req: request{method: "POST", path: "/users/bulk", body: `null`}, status: 400},
+	{name: "bulk-create/body-over-1MiB", req: request{method: "POST", path: "/users/bulk", body: bodyOfSize(`[{"name":"`, `","email":"x@example.com"}]`, 1<<20+100)}, status: 413},
+	{name: "bulk-create/nul-in-item-writes-nothing", req: request{method: "POST", path: "/users/bulk", body: `[{"name":"Ok","email":"ok@example.com"},{"name":"N\u0000","email":"n@example.com"}]`}, status: 400},
+	{name: "bulk-create/invalid-email-in-item", req: request{method: "POST", path: "/users/bulk", body: `[{"name":"Ok","email":"ok@example.com"},{"name":"Bad","email":"bad"}]`}, status: 400},
+	{name: "bulk-create/xml-content-type", req: request{method: "POST", path: "/users/bulk", body: `<users/>`, ctype: "application/xml"}, status: 415},
+	{name: "bulk-create/sql-metacharacters-verbatim", req: request{method: "POST", path: "/users/bulk", body: `[{"name":"$1 $$ ? %s","email":"a%_@example.com"},{"name":"\\x00 ' \" ;","email":"b'@example.com"}]`}, status: 201},
 
 	// GET /users/bulk
 	{name: "bulk-read/ok-id-order-skips-missing", req: request{method: "GET", path: "/users/bulk?ids=3,999,1"}, status: 200},
@@ -142,6 +235,13 @@ var conformanceCases = []conformanceCase{
 	{name: "bulk-read/too-many-ids", req: request{method: "GET", path: "/users/bulk?ids=" + idList(1, 1001)}, status: 400},
 	{name: "bulk-read/bad-id", req: request{method: "GET", path: "/users/bulk?ids=1,two"}, status: 400},
 	{name: "bulk-read/empty-id", req: request{method: "GET", path: "/users/bulk?ids=1,,2"}, status: 400},
+	{name: "bulk-read/1000-ids-ok", req: request{method: "GET", path: "/users/bulk?ids=" + idList(1, 1000)}, status: 200},
+	{name: "bulk-read/negative-id", req: request{method: "GET", path: "/users/bulk?ids=1,-2"}, status: 400},
+	{name: "bulk-read/zero-id", req: request{method: "GET", path: "/users/bulk?ids=0"}, status: 400},
+	{name: "bulk-read/id-beyond-int64", req: request{method: "GET", path: "/users/bulk?ids=1,9223372036854775808"}, status: 400},
+	{name: "bulk-read/trailing-comma", req: request{method: "GET", path: "/users/bulk?ids=1,2,"}, status: 400},
+	{name: "bulk-read/id-with-space", req: request{method: "GET", path: "/users/bulk?ids=1,%202"}, status: 400},
+	{name: "bulk-read/sql-injection", req: request{method: "GET", path: "/users/bulk?ids=1)%20OR%20(1%3D1"}, status: 400},
 
 	// PATCH /users/bulk
 	{name: "bulk-update/each-own-values", req: request{method: "PATCH", path: "/users/bulk", body: `[{"id":3,"age":5},{"id":1,"name":"Ada L.","email":"lovelace@example.com"}]`}, status: 200},
@@ -151,12 +251,25 @@ var conformanceCases = []conformanceCase{
 	{name: "bulk-update/empty-patch-item", req: request{method: "PATCH", path: "/users/bulk", body: `[{"id":1}]`}, status: 400},
 	{name: "bulk-update/empty", req: request{method: "PATCH", path: "/users/bulk", body: `[]`}, status: 400},
 	{name: "bulk-update/zero-id", req: request{method: "PATCH", path: "/users/bulk", body: `[{"id":0,"age":1}]`}, status: 400},
+	{name: "bulk-update/negative-id", req: request{method: "PATCH", path: "/users/bulk", body: `[{"id":1,"age":1},{"id":-2,"age":1}]`}, status: 400},
+	{name: "bulk-update/missing-id-field", req: request{method: "PATCH", path: "/users/bulk", body: `[{"age":1}]`}, status: 400},
+	{name: "bulk-update/id-as-string", req: request{method: "PATCH", path: "/users/bulk", body: `[{"id":"1","age":1}]`}, status: 400},
+	{name: "bulk-update/id-beyond-int64", req: request{method: "PATCH", path: "/users/bulk", body: `[{"id":9223372036854775808,"age":1}]`}, status: 400},
+	{name: "bulk-update/unknown-field", req: request{method: "PATCH", path: "/users/bulk", body: `[{"id":1,"age":1,"role":"admin"}]`}, status: 400},
+	{name: "bulk-update/not-an-array", req: request{method: "PATCH", path: "/users/bulk", body: `{"id":1,"age":1}`}, status: 400},
+	{name: "bulk-update/1001-too-many", req: request{method: "PATCH", path: "/users/bulk", body: updateItems(1001)}, status: 400},
+	{name: "bulk-update/invalid-utf8-in-item", req: request{method: "PATCH", path: "/users/bulk", body: "[{\"id\":1,\"name\":\"\x80\"}]"}, status: 400},
+	{name: "bulk-update/sql-metacharacters-verbatim", req: request{method: "PATCH", path: "/users/bulk", body: `[{"id":1,"name":"') WHERE 1=1; --"},{"id":3,"name":"u.id = v.id OR true"}]`}, status: 200},
 
 	// DELETE /users/bulk
 	{name: "bulk-delete/ok-counts-found", req: request{method: "DELETE", path: "/users/bulk?ids=1,3,999"}, status: 200},
 	{name: "bulk-delete/none-found", req: request{method: "DELETE", path: "/users/bulk?ids=998,999"}, status: 200},
 	{name: "bulk-delete/no-ids", req: request{method: "DELETE", path: "/users/bulk?ids="}, status: 400},
 	{name: "bulk-delete/duplicate-ids", req: request{method: "DELETE", path: "/users/bulk?ids=2,2"}, status: 400},
+	{name: "bulk-delete/1000-ids-ok", req: request{method: "DELETE", path: "/users/bulk?ids=" + idList(1, 1000)}, status: 200},
+	{name: "bulk-delete/too-many-ids", req: request{method: "DELETE", path: "/users/bulk?ids=" + idList(1, 1001)}, status: 400},
+	{name: "bulk-delete/zero-id", req: request{method: "DELETE", path: "/users/bulk?ids=0,1"}, status: 400},
+	{name: "bulk-delete/sql-injection", req: request{method: "DELETE", path: "/users/bulk?ids=1%3BDROP%20TABLE%20users"}, status: 400},
 
 	// POST /users/{id}/posts
 	{name: "post/ok", req: request{method: "POST", path: "/users/3/posts", body: `{"title":"Hi","body":"First post"}`}, status: 201},
@@ -165,10 +278,28 @@ var conformanceCases = []conformanceCase{
 	{name: "post/empty-title", req: request{method: "POST", path: "/users/1/posts", body: `{"title":"","body":"x"}`}, status: 400},
 	{name: "post/body-too-long", req: request{method: "POST", path: "/users/1/posts", body: `{"title":"T","body":"` + strings.Repeat("b", 10001) + `"}`}, status: 400},
 	{name: "post/bad-user-id", req: request{method: "POST", path: "/users/abc/posts", body: `{"title":"T"}`}, status: 400},
+	{name: "post/negative-user-id", req: request{method: "POST", path: "/users/-1/posts", body: `{"title":"T"}`}, status: 400},
+	{name: "post/user-id-beyond-int64", req: request{method: "POST", path: "/users/9223372036854775808/posts", body: `{"title":"T"}`}, status: 400},
+	{name: "post/truncated-json", req: request{method: "POST", path: "/users/1/posts", body: `{"title":"T`}, status: 400},
+	{name: "post/title-not-string", req: request{method: "POST", path: "/users/1/posts", body: `{"title":true}`}, status: 400},
+	{name: "post/user-id-in-body", req: request{method: "POST", path: "/users/1/posts", body: `{"title":"T","user_id":2}`}, status: 400},
+	{name: "post/empty-body", req: request{method: "POST", path: "/users/1/posts", ctype: "application/json"}, status: 400},
+	{name: "post/body-over-1MiB", req: request{method: "POST", path: "/users/1/posts", body: bodyOfSize(`{"title":"T","body":"`, `"}`, 1<<20+100)}, status: 413},
+	{name: "post/title-too-long", req: request{method: "POST", path: "/users/1/posts", body: `{"title":"` + strings.Repeat("t", 201) + `"}`}, status: 400},
+	{name: "post/invalid-utf8-body", req: request{method: "POST", path: "/users/1/posts", body: "{\"title\":\"T\",\"body\":\"\xf0\x28\x8c\x28\"}"}, status: 400},
+	{name: "post/nul-in-title", req: request{method: "POST", path: "/users/1/posts", body: `{"title":"T\u0000"}`}, status: 400},
+	{name: "post/nul-in-body", req: request{method: "POST", path: "/users/1/posts", body: `{"title":"T","body":"a\u0000"}`}, status: 400},
+	{name: "post/multipart-content-type", req: request{method: "POST", path: "/users/1/posts", body: `--x--`, ctype: "multipart/form-data; boundary=x"}, status: 415},
+	{name: "post/sql-metacharacters-verbatim", req: request{method: "POST", path: "/users/3/posts", body: `{"title":"'); DELETE FROM posts; --","body":"$1 $$ \\ % _ \" ;"}`}, status: 201},
 
 	// Methods and paths outside the contract
 	{name: "method/put-user", req: request{method: "PUT", path: "/users/1", body: `{}`}, status: 405},
 	{name: "method/delete-collection", req: request{method: "DELETE", path: "/users"}, status: 405},
+	{name: "method/patch-collection", req: request{method: "PATCH", path: "/users", body: `{}`}, status: 405},
+	{name: "method/put-bulk", req: request{method: "PUT", path: "/users/bulk", body: `[]`}, status: 405},
+	{name: "method/post-user", req: request{method: "POST", path: "/users/1", body: `{"name":"X"}`}, status: 405},
+	{name: "method/get-posts", req: request{method: "GET", path: "/users/1/posts"}, status: 405},
+	{name: "method/options", req: request{method: "OPTIONS", path: "/users"}, status: 405},
 	{name: "path/unknown", req: request{method: "GET", path: "/accounts"}, status: 404},
 }
 
@@ -243,9 +374,11 @@ func do(t *testing.T, s *armServer, r request) (status int, allow string, body [
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ct := r.ctype; ct != "" {
+	switch ct := r.ctype; {
+	case ct == noContentType:
+	case ct != "":
 		req.Header.Set("Content-Type", ct)
-	} else if r.body != "" {
+	case r.body != "":
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := s.srv.Client().Do(req)

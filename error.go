@@ -8,7 +8,7 @@ import (
 // Error codes. The HTTP layer maps each one to a status in one place
 // (httpapi.ErrorStatus); data-access arms translate driver errors to them.
 const (
-	ECONFLICT    = "conflict"    // a unique value is already taken
+	ECONFLICT    = "conflict"    // a unique value is taken, or a concurrent request got in the way
 	EINTERNAL    = "internal"    // a bug or an unexpected failure
 	EINVALID     = "invalid"     // the input is malformed or out of range
 	ENOTFOUND    = "not_found"   // the addressed row does not exist

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,15 +57,20 @@ func DecodeJSON(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
+		return jsonError(err, v)
 	}
+	end := dec.InputOffset()
 	if _, err := dec.Token(); err != io.EOF {
-		return crudbench.Errorf(crudbench.EINVALID, "The body has data after its JSON value at offset %d.", dec.InputOffset())
+		// Report where the extra data starts, not where the decoder stopped.
+		rest := data[end:]
+		end += int64(len(rest) - len(bytes.TrimLeft(rest, " \t\r\n")))
+		return crudbench.Errorf(crudbench.EINVALID, "The body has data after its JSON value at offset %d.", end)
 	}
 	return nil
 }
 
-func jsonError(err error) error {
+// jsonError turns a decoding error into a message; v is the target.
+func jsonError(err error, v any) error {
 	var (
 		syn *json.SyntaxError
 		typ *json.UnmarshalTypeError
@@ -74,7 +80,11 @@ func jsonError(err error) error {
 		return crudbench.Errorf(crudbench.EINVALID, "The body is not valid JSON at offset %d: %s.", syn.Offset, syn.Error())
 	case errors.As(err, &typ):
 		if typ.Field == "" {
-			return crudbench.Errorf(crudbench.EINVALID, "The body must be a JSON %s, not %s.", jsonKind(typ.Type.Kind().String()), typ.Value)
+			what := "The body"
+			if t := reflect.TypeOf(v); t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Slice && typ.Type != t.Elem() {
+				what = "Each item"
+			}
+			return crudbench.Errorf(crudbench.EINVALID, "%s must be %s, not %s.", what, jsonKind(typ.Type.Kind().String()), typ.Value)
 		}
 		return crudbench.Errorf(crudbench.EINVALID, "Field %q must be %s, not %s.", typ.Field, jsonKind(typ.Type.Kind().String()), typ.Value)
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -127,12 +137,24 @@ func ParseIDs(s string) ([]int64, error) {
 		}
 		ids = append(ids, id)
 	}
-	return ids, crudbench.ValidateIDs(ids)
+	if err := crudbench.ValidateIDs(ids); err != nil {
+		return nil, err
+	}
+	return ids, nil
 }
 
+// truncate shortens s to at most n bytes plus an ellipsis, cutting before a
+// multi-byte character rather than through it, so that messages quoting
+// the input show whole characters.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for cut := n; cut > n-utf8.UTFMax && cut > 0; cut-- {
+		if utf8.RuneStart(s[cut]) {
+			n = cut
+			break
+		}
 	}
 	return fmt.Sprintf("%s…", s[:n])
 }

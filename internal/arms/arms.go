@@ -5,6 +5,7 @@ package arms
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/crudbench/crudbench"
@@ -17,11 +18,26 @@ import (
 // Names lists the arms in report order: raw pgx, database/sql, ent.
 var Names = []string{"pgx", "sql", "ent"}
 
-// Arm is an open arm: its store and how to close it.
+// Arm is an open arm: its store, a view of its pool and how to close it.
 type Arm struct {
 	Name  string
 	Store crudbench.Store
 	Close func()
+	// Stats reports the arm's connection pool right now.
+	Stats func() PoolStats
+}
+
+// PoolStats is the state of an arm's connection pool.
+type PoolStats struct {
+	Open  int // connections open (idle, in use or being opened)
+	InUse int // connections checked out by callers
+}
+
+func sqlStats(db *sql.DB) func() PoolStats {
+	return func() PoolStats {
+		s := db.Stats()
+		return PoolStats{Open: s.OpenConnections, InUse: s.InUse}
+	}
 }
 
 // Open opens the named arm on dsn; tracer, if not nil, sees every statement
@@ -33,20 +49,24 @@ func Open(ctx context.Context, name, dsn string, tracer pgx.QueryTracer) (*Arm, 
 		if err != nil {
 			return nil, err
 		}
-		return &Arm{Name: name, Store: rawsql.NewPGX(pool), Close: pool.Close}, nil
+		stats := func() PoolStats {
+			s := pool.Stat()
+			return PoolStats{Open: int(s.TotalConns()), InUse: int(s.AcquiredConns())}
+		}
+		return &Arm{Name: name, Store: rawsql.NewPGX(pool), Close: pool.Close, Stats: stats}, nil
 	case "sql":
 		db, err := dbconf.OpenDB(dsn, tracer)
 		if err != nil {
 			return nil, err
 		}
-		return &Arm{Name: name, Store: rawsql.NewSQL(db), Close: func() { db.Close() }}, nil
+		return &Arm{Name: name, Store: rawsql.NewSQL(db), Close: func() { db.Close() }, Stats: sqlStats(db)}, nil
 	case "ent":
 		db, err := dbconf.OpenDB(dsn, tracer)
 		if err != nil {
 			return nil, err
 		}
 		client := ent.OpenDB(db)
-		return &Arm{Name: name, Store: ent.NewStore(client), Close: func() { client.Close() }}, nil
+		return &Arm{Name: name, Store: ent.NewStore(client), Close: func() { client.Close() }, Stats: sqlStats(db)}, nil
 	}
 	return nil, fmt.Errorf("arms: unknown arm %q (want one of %v)", name, Names)
 }

@@ -5,7 +5,9 @@ package pgerr
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
+	"io"
 	"net"
 	"regexp"
 
@@ -15,10 +17,16 @@ import (
 
 // SQLSTATE codes this package looks at.
 const (
-	UniqueViolation     = "23505"
-	ForeignKeyViolation = "23503"
-	QueryCanceled       = "57014"
+	UniqueViolation      = "23505"
+	ForeignKeyViolation  = "23503"
+	QueryCanceled        = "57014"
+	DeadlockDetected     = "40P01"
+	SerializationFailure = "40001"
 )
+
+// ConcurrentMessage is the message of the conflict reported when
+// PostgreSQL aborted a transaction because of a concurrent one.
+const ConcurrentMessage = "The request conflicted with a concurrent one and was not applied; try again."
 
 // NotFound returns the error every arm gives for a missing user.
 func NotFound(id int64) error {
@@ -28,9 +36,10 @@ func NotFound(id int64) error {
 var emailKey = regexp.MustCompile(`^Key \(email\)=\((.*)\) already exists\.$`)
 
 // Translate returns a *crudbench.Error for errors a client or an outage
-// causes (taken email, deadline, unreachable server), and err unchanged
-// otherwise. Foreign-key violations are left to the caller, which knows the
-// id that was missing.
+// causes (taken email, deadline, unreachable server, a transaction aborted
+// for a concurrent one: a deadlock or serialization failure, rolled back
+// whole and safe to retry), and err unchanged otherwise. Foreign-key
+// violations are left to the caller, which knows the id that was missing.
 func Translate(err error) error {
 	if err == nil {
 		return nil
@@ -45,6 +54,8 @@ func Translate(err error) error {
 			return crudbench.Errorf(crudbench.ECONFLICT, "The email is already taken.")
 		case pe.Code == QueryCanceled:
 			return timeout()
+		case pe.Code == DeadlockDetected, pe.Code == SerializationFailure:
+			return crudbench.Errorf(crudbench.ECONFLICT, ConcurrentMessage)
 		case pe.Code[:2] == "08", pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03":
 			return unavailable()
 		}
@@ -53,12 +64,24 @@ func Translate(err error) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return timeout()
 	}
-	var ne net.Error
-	var ce *pgconn.ConnectError
-	if errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err) {
+	if lostConnection(err) {
 		return unavailable()
 	}
 	return err
+}
+
+// lostConnection reports whether err says the connection to PostgreSQL
+// could not be opened or broke: a failed connect, a network error, an
+// error pgx deems safe to retry (nothing was sent), the server closing the
+// connection mid-exchange (EOF: it crashed or was stopped), or database/sql
+// finding no live connection (driver.ErrBadConn). A write that met a broken
+// connection may or may not have committed; either way the client is told
+// the database is unavailable rather than that the server has a bug.
+func lostConnection(err error) bool {
+	var ne net.Error
+	var ce *pgconn.ConnectError
+	return errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, driver.ErrBadConn)
 }
 
 // IsForeignKeyViolation reports whether err is a foreign-key violation.
