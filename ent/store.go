@@ -3,7 +3,6 @@ package ent
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"time"
@@ -325,23 +324,10 @@ func toPost(p *Post) crudbench.Post {
 // when it is none of these (the HTTP layer reports it as EINTERNAL). It
 // looks through err's whole chain, so callers may wrap err with context
 // first.
-//
-// Beyond pgerr it maps database/sql's driver.ErrBadConn, which the
-// database/sql pool returns when it finds no live connection, to
-// EUNAVAILABLE like the other connection failures.
 func translate(err error) error {
 	var ce *crudbench.Error
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &ce):
+	if errors.As(err, &ce) {
 		return ce
 	}
-	if t := pgerr.Translate(err); t != err {
-		return t
-	}
-	if errors.Is(err, driver.ErrBadConn) {
-		return crudbench.Errorf(crudbench.EUNAVAILABLE, "The database is unavailable; try again shortly.")
-	}
-	return err
+	return pgerr.Translate(err)
 }
