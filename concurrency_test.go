@@ -868,13 +868,8 @@ func TestConcurrentDeadlockIsConflict(t *testing.T) {
 	ctx := context.Background()
 	for _, name := range arms.Names {
 		t.Run("arm="+name, func(t *testing.T) {
-			dsn := pgtest.NewDatabase(t)
-			if err := pgtest.Exec(ctx, dsn, faultSeed); err != nil {
-				t.Fatal(err)
-			}
 			app := "crudbench-deadlock-" + name
-			s := serveArm(t, name, withAppName(t, dsn, app), httpapi.Options{Timeout: concDeadline})
-			mon := connect(t, dsn)
+			s, dsn, mon := serveSeeded(t, name, app, concDeadline)
 			tx, err := connect(t, dsn).Begin(ctx)
 			if err != nil {
 				t.Fatal(err)

@@ -295,13 +295,8 @@ func TestFaultDeadlineCancelsQuery(t *testing.T) {
 	ctx := context.Background()
 	for _, name := range arms.Names {
 		t.Run("arm="+name, func(t *testing.T) {
-			dsn := pgtest.NewDatabase(t)
-			if err := pgtest.Exec(ctx, dsn, faultSeed); err != nil {
-				t.Fatal(err)
-			}
 			app := "crudbench-deadline-" + name
-			s := serveArm(t, name, withAppName(t, dsn, app), httpapi.Options{Timeout: timeout})
-			mon := connect(t, dsn)
+			s, dsn, mon := serveSeeded(t, name, app, timeout)
 			for _, req := range lockedRequests {
 				t.Run(req.name, func(t *testing.T) {
 					release := lockRow(t, dsn, 1)
@@ -363,13 +358,8 @@ func TestFaultPoolExhausted(t *testing.T) {
 	ctx := context.Background()
 	for _, name := range arms.Names {
 		t.Run("arm="+name, func(t *testing.T) {
-			dsn := pgtest.NewDatabase(t)
-			if err := pgtest.Exec(ctx, dsn, faultSeed); err != nil {
-				t.Fatal(err)
-			}
 			app := "crudbench-pool-" + name
-			s := serveArm(t, name, withAppName(t, dsn, app), httpapi.Options{Timeout: timeout})
-			mon := connect(t, dsn)
+			s, dsn, mon := serveSeeded(t, name, app, timeout)
 
 			var maxOpen atomic.Int64
 			sample := func() {

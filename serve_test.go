@@ -14,6 +14,7 @@ import (
 
 	"github.com/crudbench/crudbench/httpapi"
 	"github.com/crudbench/crudbench/internal/arms"
+	"github.com/crudbench/crudbench/internal/pgtest"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -137,4 +138,18 @@ func eventually(tb testing.TB, limit time.Duration, cond func() (ok bool, why st
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// serveSeeded serves arm name on a fresh database holding faultSeed, its
+// connections named app in pg_stat_activity, with the given request
+// timeout; it returns the server, the database's DSN and a connection to
+// watch the database with.
+func serveSeeded(tb testing.TB, name, app string, timeout time.Duration) (*armServer, string, *pgx.Conn) {
+	tb.Helper()
+	dsn := pgtest.NewDatabase(tb)
+	if err := pgtest.Exec(context.Background(), dsn, faultSeed); err != nil {
+		tb.Fatal(err)
+	}
+	s := serveArm(tb, name, withAppName(tb, dsn, app), httpapi.Options{Timeout: timeout})
+	return s, dsn, connect(tb, dsn)
 }

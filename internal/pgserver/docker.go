@@ -268,16 +268,6 @@ func dockerPortConflict(err error) bool {
 	return strings.Contains(msg, "port is already allocated") || strings.Contains(msg, "address already in use")
 }
 
-// dockerFreePort returns a TCP port that is free on the loopback interface now.
-func dockerFreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("finding a free host port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
 // dockerBackend is the backend of a container started by startDocker.
 type dockerBackend struct {
 	cli *testcontainers.DockerClient
@@ -294,7 +284,7 @@ type dockerBackend struct {
 // bindIP (all interfaces if zero) and reached through host, and returns the
 // Server. On error the container, if any, is already removed.
 func (b *dockerBackend) start(ctx context.Context, image string, opts Options, host string, bindIP netip.Addr) (*Server, error) {
-	hostPort, err := dockerFreePort()
+	hostPort, err := freePort()
 	if err != nil {
 		return nil, err
 	}
