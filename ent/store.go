@@ -159,20 +159,43 @@ func (s *Store) UsersByID(ctx context.Context, ids []int64) ([]crudbench.User, e
 	return toUsers(us), nil
 }
 
-// UpdateUsers applies each patch to its own row in one transaction, one
-// UpdateOneID per item in input order, and returns the updated users in
-// input order. The first id in input order that does not exist fails the
-// batch with ENOTFOUND and rolls it back.
+// UpdateUsers applies each patch to its own row in one transaction and
+// returns the updated users in input order. ent has no per-row bulk update,
+// so each item is one Update().Where(user.ID(id)) statement (no read-back,
+// unlike UpdateOneID), and one IDIn query reads the rows at the end: n+3
+// statements with BEGIN and COMMIT. The first id in input order that does
+// not exist fails the batch with ENOTFOUND and rolls it back.
 func (s *Store) UpdateUsers(ctx context.Context, in []crudbench.UserUpdate) ([]crudbench.User, error) {
-	out := make([]crudbench.User, len(in))
+	var out []crudbench.User
 	err := s.withTx(ctx, func(tx *Tx) error {
+		ids := make([]int64, len(in))
 		for i := range in {
-			u, err := updateUser(tx.User.UpdateOneID(in[i].ID), &in[i].UserPatch).Save(ctx)
+			ids[i] = in[i].ID
+			u := tx.User.Update().Where(user.ID(in[i].ID)).
+				SetNillableName(in[i].Name).SetNillableEmail(in[i].Email)
+			if in[i].Age != nil {
+				u.SetAge(int32(*in[i].Age))
+			}
+			n, err := u.Save(ctx)
 			if err != nil {
-				if IsNotFound(err) {
-					return pgerr.NotFound(in[i].ID)
-				}
 				return fmt.Errorf("user %d: %w", in[i].ID, err)
+			} else if n == 0 {
+				return pgerr.NotFound(in[i].ID)
+			}
+		}
+		us, err := tx.User.Query().Where(user.IDIn(ids...)).All(ctx)
+		if err != nil {
+			return fmt.Errorf("reading back: %w", err)
+		}
+		byID := make(map[int64]*User, len(us))
+		for _, u := range us {
+			byID[u.ID] = u
+		}
+		out = make([]crudbench.User, len(in))
+		for i := range in {
+			u, ok := byID[in[i].ID]
+			if !ok {
+				return pgerr.NotFound(in[i].ID)
 			}
 			out[i] = toUser(u)
 		}
