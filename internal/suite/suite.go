@@ -1,0 +1,32 @@
+// Package suite defines the benchmark matrix once: the arms, the operations
+// of each family, the bulk sizes, the relation sizes and the concurrency
+// levels. The benchmarks, the synthetic result generator and the report all
+// read it from here, so a new arm or size is added in one place.
+package suite
+
+// Arms are the data-access arms in report order: raw pgx, database/sql, ent.
+var Arms = []string{"pgx", "sql", "ent"}
+
+// CRUDOps are the single-row operations of BenchmarkCRUD.
+var CRUDOps = []string{"create", "read", "update", "delete", "list"}
+
+// BulkOps are the operations of BenchmarkBulk.
+var BulkOps = []string{"create", "read", "update", "delete"}
+
+// BulkSizes are the batch sizes of BenchmarkBulk; the last is dropped by -short.
+var BulkSizes = []int{10, 100, 1000}
+
+// RelationPosts are the posts per user of BenchmarkRelation.
+var RelationPosts = []int{10, 100}
+
+// ParallelOps are the operations of BenchmarkParallel.
+var ParallelOps = []string{"read", "update", "create"}
+
+// ConcLevels are the client counts of BenchmarkParallel; the last is dropped by -short.
+var ConcLevels = []int{1, 16, 64}
+
+// FloorOps are the operations of BenchmarkFloor.
+var FloorOps = []string{"http-noop", "select", "insert"}
+
+// Short returns s without its last element: the -short form of a size list.
+func Short(s []int) []int { return s[:len(s)-1] }
