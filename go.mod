@@ -91,6 +91,7 @@ require (
 	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/tools v0.51.0 // indirect
 	golang.org/x/tools/go/packages/packagestest v0.1.1-deprecated // indirect
+	gonum.org/v1/gonum v0.16.0 // indirect
 )
 
 tool entgo.io/ent/cmd/ent
