@@ -7,7 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/crudbench/crudbench/internal/gate"
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/gate"
 )
 
 const gateUsage = `Usage: crudbench gate [flags] base.txt head.txt

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-const results = "../../testdata/results"
+const results = "testdata"
 
 func r(name string) string { return filepath.Join(results, name) }
 

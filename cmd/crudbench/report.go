@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/crudbench/crudbench/internal/report"
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/report"
 )
 
 const reportUsage = `Usage: crudbench report [flags] results.txt...

@@ -14,7 +14,10 @@ import (
 	"testing"
 )
 
-const results = "../../testdata/results"
+const (
+	results     = "../../testdata"               // synthetic result files
+	realResults = "../../../../testdata/results" // results of the real suite
+)
 
 // inputs are the result sets every report test runs over: the synthetic
 // full suite, a run with too few samples, and any real suite output.
@@ -25,7 +28,7 @@ func inputs(t *testing.T) map[string][]string {
 		"two files pooled":              {filepath.Join(results, "full-base.txt"), filepath.Join(results, "full-head.txt")},
 		"too few samples for intervals": {filepath.Join(results, "gate-few-base.txt")},
 	}
-	real, err := filepath.Glob(filepath.Join(results, "real-*.txt"))
+	real, err := filepath.Glob(filepath.Join(realResults, "real-*.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}

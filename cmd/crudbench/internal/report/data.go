@@ -11,7 +11,7 @@ import (
 	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchproc"
 
-	"github.com/crudbench/crudbench/internal/gate"
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/gate"
 )
 
 // Key identifies a benchmark of the suite by the parts of its name:

@@ -8,7 +8,10 @@ import (
 	"testing"
 )
 
-const results = "../../testdata/results"
+const (
+	results     = "../../testdata"               // synthetic result files
+	realResults = "../../../../testdata/results" // results of the real suite
+)
 
 func load(t *testing.T, base, head string) *Input {
 	t.Helper()
@@ -211,7 +214,7 @@ func TestWriteFormats(t *testing.T) {
 // testdata/results/real-*.txt: a file compared with itself never fails,
 // and passes when it has enough samples.
 func TestRealResults(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join(results, "real-*.txt"))
+	paths, err := filepath.Glob(filepath.Join(realResults, "real-*.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +246,7 @@ func TestRealResults(t *testing.T) {
 
 func TestMain(m *testing.M) {
 	if _, err := os.Stat(results); err != nil {
-		panic("testdata/results not found: " + err.Error())
+		panic("testdata not found: " + err.Error())
 	}
 	os.Exit(m.Run())
 }
