@@ -9,13 +9,13 @@ import (
 )
 
 const (
-	results     = "../../testdata"               // synthetic result files
+	synthetic   = "../../testdata"               // synthetic result files
 	realResults = "../../../../testdata/results" // results of the real suite
 )
 
 func load(t *testing.T, base, head string) *Input {
 	t.Helper()
-	in, err := Load(filepath.Join(results, base), filepath.Join(results, head))
+	in, err := Load(filepath.Join(synthetic, base), filepath.Join(synthetic, head))
 	if err != nil {
 		t.Fatalf("Load(%s, %s): %v", base, head, err)
 	}
@@ -151,7 +151,7 @@ func TestLoadErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Load(filepath.Join(results, tt.base), filepath.Join(results, tt.head))
+			_, err := Load(filepath.Join(synthetic, tt.base), filepath.Join(synthetic, tt.head))
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("err = %v, want it to contain %q", err, tt.wantErr)
 			}
@@ -161,11 +161,11 @@ func TestLoadErrors(t *testing.T) {
 
 func TestLoadMergesConcatenatedRuns(t *testing.T) {
 	in := load(t, "full-base.txt", "gate-base.txt") // full-base.txt is two runs of 5
-	got := len(in.Base.Values["CRUD/arm=pgx/op=read-2"]["sec/op"])
+	got := len(in.Base.Bench("CRUD/arm=pgx/op=read-2").Metric("sec/op").Values)
 	if got != 10 {
 		t.Errorf("CRUD/arm=pgx/op=read-2 has %d samples, want 10 from two concatenated runs", got)
 	}
-	if v := in.Base.Config["postgres"]; len(v) != 1 || v[0] != "15.18" {
+	if v := in.Base.ConfigValues("postgres"); len(v) != 1 || v[0] != "15.18" {
 		t.Errorf("postgres config = %q, want [15.18]", v)
 	}
 }
@@ -245,7 +245,7 @@ func TestRealResults(t *testing.T) {
 }
 
 func TestMain(m *testing.M) {
-	if _, err := os.Stat(results); err != nil {
+	if _, err := os.Stat(synthetic); err != nil {
 		panic("testdata not found: " + err.Error())
 	}
 	os.Exit(m.Run())

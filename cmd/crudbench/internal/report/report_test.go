@@ -15,7 +15,7 @@ import (
 )
 
 const (
-	results     = "../../testdata"               // synthetic result files
+	synthetic   = "../../testdata"               // synthetic result files
 	realResults = "../../../../testdata/results" // results of the real suite
 )
 
@@ -24,9 +24,9 @@ const (
 func inputs(t *testing.T) map[string][]string {
 	t.Helper()
 	in := map[string][]string{
-		"full synthetic suite":          {filepath.Join(results, "full-base.txt")},
-		"two files pooled":              {filepath.Join(results, "full-base.txt"), filepath.Join(results, "full-head.txt")},
-		"too few samples for intervals": {filepath.Join(results, "gate-few-base.txt")},
+		"full synthetic suite":          {filepath.Join(synthetic, "full-base.txt")},
+		"two files pooled":              {filepath.Join(synthetic, "full-base.txt"), filepath.Join(synthetic, "full-head.txt")},
+		"too few samples for intervals": {filepath.Join(synthetic, "gate-few-base.txt")},
 	}
 	real, err := filepath.Glob(filepath.Join(realResults, "real-*.txt"))
 	if err != nil {
@@ -183,7 +183,7 @@ func TestMarkdownHoldsTheRightValues(t *testing.T) {
 
 func TestTooFewSamplesAreWarnedAbout(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := Generate(dir, filepath.Join(results, "gate-few-base.txt")); err != nil {
+	if _, err := Generate(dir, filepath.Join(synthetic, "gate-few-base.txt")); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, MarkdownFile))
@@ -208,9 +208,9 @@ func TestGenerateErrors(t *testing.T) {
 		wantErr string
 	}{
 		{"no input", nil, "no input files"},
-		{"missing file", []string{filepath.Join(results, "no-such.txt")}, "no such file"},
-		{"unparsable file", []string{filepath.Join(results, "gate-garbled.txt")}, "missing units"},
-		{"no results", []string{filepath.Join(results, "README.md")}, "no benchmark results"},
+		{"missing file", []string{filepath.Join(synthetic, "no-such.txt")}, "no such file"},
+		{"unparsable file", []string{filepath.Join(synthetic, "gate-garbled.txt")}, "missing units"},
+		{"no results", []string{filepath.Join(synthetic, "README.md")}, "no benchmark results"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -34,8 +34,8 @@ func (w *doc) environment() {
 		w.table(mdTable([]string{"key", "value"}, 2, rows))
 	}
 	lo, hi := -1, 0
-	for _, k := range w.data.keys {
-		n := len(w.data.Values(k, "ns/op"))
+	for _, b := range w.data.Benchmarks {
+		n := len(w.data.Values(b.Key, "ns/op"))
 		if lo < 0 || n < lo {
 			lo = n
 		}
@@ -45,11 +45,11 @@ func (w *doc) environment() {
 	if lo != hi {
 		runs = fmt.Sprintf("%d to %d", lo, hi)
 	}
-	files := make([]string, len(w.data.Files))
-	for i, f := range w.data.Files {
+	files := make([]string, len(w.data.Paths))
+	for i, f := range w.data.Paths {
 		files[i] = "`" + f + "`"
 	}
-	w.para(fmt.Sprintf("Inputs: %s: %d benchmarks, %s runs each.", strings.Join(files, ", "), len(w.data.keys), runs))
+	w.para(fmt.Sprintf("Inputs: %s: %d benchmarks, %s runs each.", strings.Join(files, ", "), len(w.data.Benchmarks), runs))
 }
 
 func (w *doc) latency() {
