@@ -8,6 +8,7 @@ import (
 	"golang.org/x/perf/benchmath"
 
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/results"
+	"github.com/crudbench/crudbench/internal/suite"
 )
 
 // Key identifies a benchmark of the suite by the parts of its name.
@@ -76,7 +77,7 @@ func (d *Data) Arms() []string {
 			arms = append(arms, b.Key.Arm)
 		}
 	}
-	return ordered(arms, "pgx", "sql", "ent")
+	return ordered(arms, suite.Arms...)
 }
 
 // Ops returns the ops of a family present, in the suite's order.
@@ -87,7 +88,7 @@ func (d *Data) Ops(family string) []string {
 			ops = append(ops, k.Op)
 		}
 	}
-	return ordered(ops, "create", "read", "update", "delete", "list", "http-noop", "select", "insert")
+	return ordered(ops, suite.Ops()...)
 }
 
 // Sizes returns the distinct numeric values of a name key (N, Posts or

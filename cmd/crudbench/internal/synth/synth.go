@@ -13,6 +13,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+
+	"github.com/crudbench/crudbench/internal/suite"
 )
 
 // Bench identifies one synthetic benchmark, e.g. CRUD/arm=pgx/op=read.
@@ -68,37 +70,34 @@ type Options struct {
 	Prefix string
 }
 
-// Arms are the data-access arms in report order.
-var Arms = []string{"pgx", "sql", "ent"}
-
 // Full returns the whole crudbench suite.
 func Full() []Bench {
 	var bs []Bench
-	for _, arm := range Arms {
-		for _, op := range []string{"create", "read", "update", "delete", "list"} {
+	for _, arm := range suite.Arms {
+		for _, op := range suite.CRUDOps {
 			bs = append(bs, Bench{Family: "CRUD", Arm: arm, Op: op})
 		}
 	}
-	for _, arm := range Arms {
-		for _, op := range []string{"create", "read", "update", "delete"} {
-			for _, n := range []int{10, 100, 1000} {
+	for _, arm := range suite.Arms {
+		for _, op := range suite.BulkOps {
+			for _, n := range suite.BulkSizes {
 				bs = append(bs, Bench{Family: "Bulk", Arm: arm, Op: op, N: n})
 			}
 		}
 	}
-	for _, arm := range Arms {
-		for _, posts := range []int{10, 100} {
+	for _, arm := range suite.Arms {
+		for _, posts := range suite.RelationPosts {
 			bs = append(bs, Bench{Family: "Relation", Arm: arm, Posts: posts})
 		}
 	}
-	for _, arm := range Arms {
-		for _, op := range []string{"read", "update", "create"} {
-			for _, conc := range []int{1, 16, 64} {
+	for _, arm := range suite.Arms {
+		for _, op := range suite.ParallelOps {
+			for _, conc := range suite.ConcLevels {
 				bs = append(bs, Bench{Family: "Parallel", Arm: arm, Op: op, Conc: conc})
 			}
 		}
 	}
-	for _, op := range []string{"http-noop", "select", "insert"} {
+	for _, op := range suite.FloorOps {
 		bs = append(bs, Bench{Family: "Floor", Op: op})
 	}
 	return bs
