@@ -14,6 +14,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -96,4 +98,22 @@ func version() string {
 		v = bi.Main.Version
 	}
 	return fmt.Sprintf("crudbench %s %s", v, runtime.Version())
+}
+
+// parse sets the usage text of a command's flags, the flag defaults
+// between intro and exitCodes, and parses args. If it returns !ok the
+// command ends with code: exitOK after -h, exitUsage after a bad flag.
+func parse(fs *flag.FlagSet, args []string, intro, exitCodes string) (code int, ok bool) {
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), intro)
+		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), exitCodes)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, false
+		}
+		return exitUsage, false
+	}
+	return 0, true
 }

@@ -76,14 +76,24 @@ func TestGenerateWritesValidFiles(t *testing.T) {
 	}
 }
 
-func checkPNG(t *testing.T, path string) {
+// openChart opens a chart, or reports it missing and returns nil.
+func openChart(t *testing.T, path string) *os.File {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Errorf("chart missing: %v", err)
+		return nil
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func checkPNG(t *testing.T, path string) {
+	t.Helper()
+	f := openChart(t, path)
+	if f == nil {
 		return
 	}
-	defer f.Close()
 	img, format, err := image.Decode(f)
 	if err != nil {
 		t.Errorf("%s is not a valid image: %v", path, err)
@@ -96,12 +106,10 @@ func checkPNG(t *testing.T, path string) {
 
 func checkSVG(t *testing.T, path string) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Errorf("chart missing: %v", err)
+	f := openChart(t, path)
+	if f == nil {
 		return
 	}
-	defer f.Close()
 	dec := xml.NewDecoder(f)
 	root := ""
 	for {

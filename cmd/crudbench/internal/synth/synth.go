@@ -73,30 +73,20 @@ type Options struct {
 // Full returns the whole crudbench suite.
 func Full() []Bench {
 	var bs []Bench
-	for _, arm := range suite.Arms {
-		for _, op := range suite.CRUDOps {
-			bs = append(bs, Bench{Family: "CRUD", Arm: arm, Op: op})
-		}
-	}
-	for _, arm := range suite.Arms {
-		for _, op := range suite.BulkOps {
-			for _, n := range suite.BulkSizes {
-				bs = append(bs, Bench{Family: "Bulk", Arm: arm, Op: op, N: n})
+	// each adds a benchmark per arm, op and size, in that nesting.
+	each := func(ops []string, sizes []int, bench func(arm, op string, size int) Bench) {
+		for _, arm := range suite.Arms {
+			for _, op := range ops {
+				for _, size := range sizes {
+					bs = append(bs, bench(arm, op, size))
+				}
 			}
 		}
 	}
-	for _, arm := range suite.Arms {
-		for _, posts := range suite.RelationPosts {
-			bs = append(bs, Bench{Family: "Relation", Arm: arm, Posts: posts})
-		}
-	}
-	for _, arm := range suite.Arms {
-		for _, op := range suite.ParallelOps {
-			for _, conc := range suite.ConcLevels {
-				bs = append(bs, Bench{Family: "Parallel", Arm: arm, Op: op, Conc: conc})
-			}
-		}
-	}
+	each(suite.CRUDOps, []int{0}, func(arm, op string, _ int) Bench { return Bench{Family: "CRUD", Arm: arm, Op: op} })
+	each(suite.BulkOps, suite.BulkSizes, func(arm, op string, n int) Bench { return Bench{Family: "Bulk", Arm: arm, Op: op, N: n} })
+	each([]string{""}, suite.RelationPosts, func(arm, _ string, p int) Bench { return Bench{Family: "Relation", Arm: arm, Posts: p} })
+	each(suite.ParallelOps, suite.ConcLevels, func(arm, op string, c int) Bench { return Bench{Family: "Parallel", Arm: arm, Op: op, Conc: c} })
 	for _, op := range suite.FloorOps {
 		bs = append(bs, Bench{Family: "Floor", Op: op})
 	}
