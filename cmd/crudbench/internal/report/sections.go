@@ -54,9 +54,8 @@ func (w *doc) environment() {
 
 func (w *doc) latency() {
 	w.h2("Latency")
-	ops := w.data.Ops("CRUD")
+	ops := w.crudOps()
 	if len(ops) == 0 {
-		w.missing("BenchmarkCRUD results")
 		return
 	}
 	w.para("One client, one request at a time (BenchmarkCRUD). Mean is the benchmark's ns/op; p95 and p99 are the per-request latency percentiles the suite reports.")
@@ -117,9 +116,8 @@ func (w *doc) throughput() {
 
 func (w *doc) allocations() {
 	w.h2("Allocations")
-	ops := w.data.Ops("CRUD")
+	ops := w.crudOps()
 	if len(ops) == 0 {
-		w.missing("BenchmarkCRUD results")
 		return
 	}
 	w.para("Memory allocated per request (B/op) and number of allocations (allocs/op), serial CRUD.")
@@ -152,4 +150,14 @@ func labels(xs []string) [][]string {
 		out[i] = []string{x}
 	}
 	return out
+}
+
+// crudOps returns the CRUD operations measured; if there are none it
+// says so in the document.
+func (w *doc) crudOps() []string {
+	ops := w.data.Ops("CRUD")
+	if len(ops) == 0 {
+		w.missing("BenchmarkCRUD results")
+	}
+	return ops
 }
