@@ -1,13 +1,12 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
 
-	"github.com/crudbench/crudbench/internal/gate"
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/gate"
 )
 
 const gateUsage = `Usage: crudbench gate [flags] base.txt head.txt
@@ -61,16 +60,8 @@ func runGate(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&opts.Alpha, "alpha", opts.Alpha, "significance level: changes with p >= `α` are noise")
 	metrics := fs.String("metrics", "", "comma-separated `list` of metrics (units) to compare, e.g. ns/op,req/s,queries/op (default: all present)")
 	format := fs.String("format", "text", "output `format`: text (aligned table) or markdown (for a GitHub job summary)")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), gateUsage)
-		fs.PrintDefaults()
-		fmt.Fprint(fs.Output(), gateExitCodes)
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parse(fs, args, gateUsage, gateExitCodes); !ok {
+		return code
 	}
 	if fs.NArg() != 2 {
 		fmt.Fprintf(stderr, "crudbench gate: want 2 files, base and head; got %d\n", fs.NArg())

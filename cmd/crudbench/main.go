@@ -6,15 +6,21 @@
 //
 //	crudbench gate [flags] base.txt head.txt
 //	crudbench report [flags] results.txt...
+//	crudbench help [gate|report]
+//	crudbench -version
 //
 // Run "crudbench help gate" or "crudbench help report" for the flags and
 // exit codes of each command.
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/debug"
 )
 
 // Exit codes shared by the commands.
@@ -29,11 +35,17 @@ const usage = `Usage:
 	crudbench gate [flags] base.txt head.txt
 	crudbench report [flags] results.txt...
 	crudbench help [gate|report]
+	crudbench -version
 
 Commands:
 
 	gate    compare two result sets and fail on a regression
 	report  write a Markdown report with charts from result sets
+	help    print this text, or the flags and exit codes of a command
+
+Flags:
+
+	-version  print the module version and the Go version it was built with
 
 Inputs are go test -bench output of the crudbench suite. Run
 "crudbench help COMMAND" for the flags and exit codes of a command.
@@ -43,31 +55,65 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// commands are the subcommands by name; each parses its own flags.
+var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
+	"gate":   runGate,
+	"report": runReport,
+}
+
 // run dispatches to a command and returns the process exit code.
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
-	switch cmd, rest := args[0], args[1:]; cmd {
-	case "gate":
-		return runGate(rest, stdout, stderr)
-	case "report":
-		return runReport(rest, stdout, stderr)
+	cmd, rest := args[0], args[1:]
+	if c, ok := commands[cmd]; ok {
+		return c(rest, stdout, stderr)
+	}
+	switch cmd {
+	case "-version", "--version", "version":
+		fmt.Fprintln(stdout, version())
+		return exitOK
 	case "help", "-h", "-help", "--help":
-		switch {
-		case len(rest) == 0:
+		if len(rest) == 0 {
 			fmt.Fprint(stdout, usage)
 			return exitOK
-		case rest[0] == "gate":
-			return runGate([]string{"-h"}, stdout, stdout)
-		case rest[0] == "report":
-			return runReport([]string{"-h"}, stdout, stdout)
+		}
+		if c, ok := commands[rest[0]]; ok {
+			return c([]string{"-h"}, stdout, stdout)
 		}
 		fmt.Fprintf(stderr, "crudbench help: unknown command %q\n\n%s", rest[0], usage)
 		return exitUsage
-	default:
-		fmt.Fprintf(stderr, "crudbench: unknown command %q\n\n%s", cmd, usage)
-		return exitUsage
 	}
+	fmt.Fprintf(stderr, "crudbench: unknown command %q\n\n%s", cmd, usage)
+	return exitUsage
+}
+
+// version returns the module version crudbench was built from, "(devel)"
+// for a build from a checkout, and the Go version.
+func version() string {
+	v := "(devel)"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		v = bi.Main.Version
+	}
+	return fmt.Sprintf("crudbench %s %s", v, runtime.Version())
+}
+
+// parse sets the usage text of a command's flags, the flag defaults
+// between intro and exitCodes, and parses args. If it returns !ok the
+// command ends with code: exitOK after -h, exitUsage after a bad flag.
+func parse(fs *flag.FlagSet, args []string, intro, exitCodes string) (code int, ok bool) {
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), intro)
+		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), exitCodes)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, false
+		}
+		return exitUsage, false
+	}
+	return 0, true
 }

@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
 
-const results = "../../testdata/results"
+const results = "testdata"
 
 func r(name string) string { return filepath.Join(results, name) }
 
@@ -110,10 +111,26 @@ func TestReport(t *testing.T) {
 	}
 }
 
-func TestUnknownCommand(t *testing.T) {
-	var stdout, stderr bytes.Buffer
-	if code := run([]string{"bench"}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), `unknown command "bench"`) {
-		t.Errorf("exit %d, stderr %q; want 2 and an unknown command message", code, stderr.String())
+func TestTopLevel(t *testing.T) {
+	tests := []struct {
+		args       []string
+		wantCode   int
+		wantOut    string // substring of stdout
+		wantStderr string // substring of stderr
+	}{
+		{[]string{"bench"}, 2, "", `unknown command "bench"`},
+		{[]string{"help", "bench"}, 2, "", `unknown command "bench"`},
+		{nil, 2, "", "crudbench -version"},
+		{[]string{"help"}, 0, "crudbench -version", ""},
+		{[]string{"-version"}, 0, "crudbench ", ""},
+		{[]string{"-version"}, 0, runtime.Version(), ""},
+	}
+	for _, tt := range tests {
+		var stdout, stderr bytes.Buffer
+		code := run(tt.args, &stdout, &stderr)
+		if code != tt.wantCode || !strings.Contains(stdout.String(), tt.wantOut) || !strings.Contains(stderr.String(), tt.wantStderr) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want %d, %q, %q", tt.args, code, stdout.String(), stderr.String(), tt.wantCode, tt.wantOut, tt.wantStderr)
+		}
 	}
 }
 

@@ -1,12 +1,11 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 
-	"github.com/crudbench/crudbench/internal/report"
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/report"
 )
 
 const reportUsage = `Usage: crudbench report [flags] results.txt...
@@ -40,16 +39,8 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dir := fs.String("o", "report", "write report.md and the charts into `dir`, created if needed")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), reportUsage)
-		fs.PrintDefaults()
-		fmt.Fprint(fs.Output(), reportExitCodes)
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parse(fs, args, reportUsage, reportExitCodes); !ok {
+		return code
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintln(stderr, "crudbench report: want at least one results file")

@@ -11,9 +11,9 @@ import (
 	"golang.org/x/perf/benchfmt"
 )
 
-var update = flag.Bool("update", false, "rewrite the committed synthetic files in testdata/results")
+var update = flag.Bool("update", false, "rewrite the committed synthetic files in cmd/crudbench/testdata")
 
-const dir = "../../../testdata/results"
+const dir = "../../testdata"
 
 // TestGoldenFiles checks that the committed synthetic files are what the
 // generator writes today, so tests never run on stale or hand-edited data.

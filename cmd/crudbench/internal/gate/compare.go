@@ -14,7 +14,8 @@ import (
 	"strings"
 
 	"golang.org/x/perf/benchmath"
-	"golang.org/x/perf/benchunit"
+
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/results"
 )
 
 // Options configures Compare.
@@ -103,43 +104,43 @@ func Compare(in *Input, opt Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{Base: in.Base.Path, Head: in.Head.Path, Options: opt, MinSamples: MinSamples(opt.Alpha)}
+	r := &Report{Base: in.Base.Paths[0], Head: in.Head.Paths[0], Options: opt, MinSamples: MinSamples(opt.Alpha)}
 	common := 0
-	for _, name := range in.Base.Benchmarks {
-		if _, ok := in.Head.Values[name]; ok {
+	for _, b := range in.Base.Benchmarks {
+		if in.Head.Bench(b.Name) != nil {
 			common++
 		}
 	}
 	if common == 0 {
 		return nil, fmt.Errorf("comparing results: no benchmark is in both files: %s has %d (%s), %s has %d (%s)",
-			in.Base.Path, len(in.Base.Benchmarks), sampleNames(in.Base.Benchmarks),
-			in.Head.Path, len(in.Head.Benchmarks), sampleNames(in.Head.Benchmarks))
+			r.Base, len(in.Base.Benchmarks), sampleNames(names(in.Base)),
+			r.Head, len(in.Head.Benchmarks), sampleNames(names(in.Head)))
 	}
 	thresholds := &benchmath.Thresholds{CompareAlpha: opt.Alpha}
 	notes := newNoteSet()
-	for _, name := range in.Base.Benchmarks {
-		head, ok := in.Head.Values[name]
-		if !ok {
-			r.MissingBenchmarks = append(r.MissingBenchmarks, name)
+	for _, base := range in.Base.Benchmarks {
+		head := in.Head.Bench(base.Name)
+		if head == nil {
+			r.MissingBenchmarks = append(r.MissingBenchmarks, base.Name)
 			continue
 		}
-		for _, unit := range in.Base.Units[name] {
-			if want != nil && !want[unit] {
+		for _, bm := range base.Metrics {
+			if want != nil && !want[bm.Unit] {
 				continue
 			}
-			hv, ok := head[unit]
-			if !ok {
-				r.MissingMetrics = append(r.MissingMetrics, name+" "+unit)
+			hm := head.Metric(bm.Unit)
+			if hm == nil {
+				r.MissingMetrics = append(r.MissingMetrics, base.Name+" "+bm.Unit)
 				continue
 			}
-			row := compareOne(in, name, unit, in.Base.Values[name][unit], hv, thresholds, notes)
+			row := compareOne(in, base.Name, bm.Unit, bm.Values, hm.Values, thresholds, notes)
 			row.Verdict = decide(row, opt)
 			r.Rows = append(r.Rows, row)
 		}
 	}
-	for _, name := range in.Head.Benchmarks {
-		if _, ok := in.Base.Values[name]; !ok {
-			r.NewBenchmarks = append(r.NewBenchmarks, name)
+	for _, b := range in.Head.Benchmarks {
+		if in.Base.Bench(b.Name) == nil {
+			r.NewBenchmarks = append(r.NewBenchmarks, b.Name)
 		}
 	}
 	r.Notes = append(notes.list(), configNotes(in)...)
@@ -147,14 +148,14 @@ func Compare(in *Input, opt Options) (*Report, error) {
 }
 
 func compareOne(in *Input, name, unit string, base, head []float64, t *benchmath.Thresholds, notes *noteSet) Row {
-	assumption := Assumption(in.Units, unit)
+	assumption := results.Assumption(in.Base.Units, unit)
 	bs := benchmath.NewSample(slices.Clone(base), t)
 	hs := benchmath.NewSample(slices.Clone(head), t)
 	row := Row{
 		Benchmark: name,
 		Unit:      unit,
 		Exact:     assumption == benchmath.AssumeExact,
-		Better:    Better(in.Units, unit),
+		Better:    results.Better(in.Base.Units, unit),
 		Base:      assumption.Summary(bs, 0.95),
 		Head:      assumption.Summary(hs, 0.95),
 		NBase:     len(base),
@@ -246,12 +247,12 @@ func wantedUnits(in *Input, metrics []string) (map[string]bool, error) {
 	}
 	present := make(map[string]bool)
 	var all []string
-	for _, s := range []*Side{in.Base, in.Head} {
-		for _, units := range s.Units {
-			for _, u := range units {
-				if !present[u] {
-					present[u] = true
-					all = append(all, u)
+	for _, s := range []*results.Set{in.Base, in.Head} {
+		for _, b := range s.Benchmarks {
+			for _, m := range b.Metrics {
+				if !present[m.Unit] {
+					present[m.Unit] = true
+					all = append(all, m.Unit)
 				}
 			}
 		}
@@ -259,13 +260,22 @@ func wantedUnits(in *Input, metrics []string) (map[string]bool, error) {
 	slices.Sort(all)
 	want := make(map[string]bool)
 	for _, m := range metrics {
-		_, unit := benchunit.Tidy(1, m)
+		unit := results.Tidy(m)
 		if !present[unit] {
 			return nil, fmt.Errorf("selecting metrics: %q is in neither file (they have: %s)", m, strings.Join(all, ", "))
 		}
 		want[unit] = true
 	}
 	return want, nil
+}
+
+// names returns the names of the benchmarks of s.
+func names(s *results.Set) []string {
+	var out []string
+	for _, b := range s.Benchmarks {
+		out = append(out, b.Name)
+	}
+	return out
 }
 
 // sampleNames shows the first few names of a list.

@@ -8,6 +8,8 @@ import (
 
 	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchunit"
+
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/table"
 )
 
 // isTime reports whether a unit as written in the file measures time in
@@ -124,21 +126,5 @@ func axisScale(unit string, max float64) (div float64, label string) {
 // mdTable renders a Markdown table; numeric columns (all but the first
 // `text` columns) are right-aligned.
 func mdTable(header []string, text int, rows [][]string) string {
-	var sb strings.Builder
-	sb.WriteString("| " + strings.Join(header, " | ") + " |\n|")
-	for i := range header {
-		if i < text {
-			sb.WriteString("---|")
-		} else {
-			sb.WriteString("--:|")
-		}
-	}
-	sb.WriteString("\n")
-	for _, r := range rows {
-		for i, c := range r {
-			r[i] = strings.ReplaceAll(c, "|", `\|`)
-		}
-		sb.WriteString("| " + strings.Join(r, " | ") + " |\n")
-	}
-	return sb.String()
+	return table.Markdown(header, table.RightFrom(len(header), text), rows, table.EscapePipes)
 }

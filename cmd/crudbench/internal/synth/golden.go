@@ -2,7 +2,7 @@ package synth
 
 import "math"
 
-// Golden is one committed synthetic results file in testdata/results.
+// Golden is one committed synthetic results file in cmd/crudbench/testdata.
 type Golden struct {
 	Name    string // file name
 	About   string // what the file is for
@@ -44,7 +44,7 @@ func is(name string) func(Bench) bool {
 }
 
 // GoldenFiles lists the committed synthetic files. TestGoldenFiles checks
-// they match this list; go test ./internal/report/synth -update rewrites
+// they match this list; go test ./cmd/crudbench/internal/synth -update rewrites
 // them.
 var GoldenFiles = []Golden{
 	{"full-base.txt", "the whole suite, -count 10, written as two concatenated runs of 5", Options{Seed: seedBase, Count: 10, Blocks: 2, Noise: noise}},

@@ -8,11 +8,14 @@ import (
 	"testing"
 )
 
-const results = "../../testdata/results"
+const (
+	synthetic   = "../../testdata"               // synthetic result files
+	realResults = "../../../../testdata/results" // results of the real suite
+)
 
 func load(t *testing.T, base, head string) *Input {
 	t.Helper()
-	in, err := Load(filepath.Join(results, base), filepath.Join(results, head))
+	in, err := Load(filepath.Join(synthetic, base), filepath.Join(synthetic, head))
 	if err != nil {
 		t.Fatalf("Load(%s, %s): %v", base, head, err)
 	}
@@ -148,7 +151,7 @@ func TestLoadErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Load(filepath.Join(results, tt.base), filepath.Join(results, tt.head))
+			_, err := Load(filepath.Join(synthetic, tt.base), filepath.Join(synthetic, tt.head))
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("err = %v, want it to contain %q", err, tt.wantErr)
 			}
@@ -158,11 +161,11 @@ func TestLoadErrors(t *testing.T) {
 
 func TestLoadMergesConcatenatedRuns(t *testing.T) {
 	in := load(t, "full-base.txt", "gate-base.txt") // full-base.txt is two runs of 5
-	got := len(in.Base.Values["CRUD/arm=pgx/op=read-2"]["sec/op"])
+	got := len(in.Base.Bench("CRUD/arm=pgx/op=read-2").Metric("sec/op").Values)
 	if got != 10 {
 		t.Errorf("CRUD/arm=pgx/op=read-2 has %d samples, want 10 from two concatenated runs", got)
 	}
-	if v := in.Base.Config["postgres"]; len(v) != 1 || v[0] != "15.18" {
+	if v := in.Base.ConfigValues("postgres"); len(v) != 1 || v[0] != "15.18" {
 		t.Errorf("postgres config = %q, want [15.18]", v)
 	}
 }
@@ -211,7 +214,7 @@ func TestWriteFormats(t *testing.T) {
 // testdata/results/real-*.txt: a file compared with itself never fails,
 // and passes when it has enough samples.
 func TestRealResults(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join(results, "real-*.txt"))
+	paths, err := filepath.Glob(filepath.Join(realResults, "real-*.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,8 +245,8 @@ func TestRealResults(t *testing.T) {
 }
 
 func TestMain(m *testing.M) {
-	if _, err := os.Stat(results); err != nil {
-		panic("testdata/results not found: " + err.Error())
+	if _, err := os.Stat(synthetic); err != nil {
+		panic("testdata not found: " + err.Error())
 	}
 	os.Exit(m.Run())
 }

@@ -34,8 +34,8 @@ func (w *doc) environment() {
 		w.table(mdTable([]string{"key", "value"}, 2, rows))
 	}
 	lo, hi := -1, 0
-	for _, k := range w.data.keys {
-		n := len(w.data.Values(k, "ns/op"))
+	for _, b := range w.data.Benchmarks {
+		n := len(w.data.Values(b.Key, "ns/op"))
 		if lo < 0 || n < lo {
 			lo = n
 		}
@@ -45,18 +45,17 @@ func (w *doc) environment() {
 	if lo != hi {
 		runs = fmt.Sprintf("%d to %d", lo, hi)
 	}
-	files := make([]string, len(w.data.Files))
-	for i, f := range w.data.Files {
+	files := make([]string, len(w.data.Paths))
+	for i, f := range w.data.Paths {
 		files[i] = "`" + f + "`"
 	}
-	w.para(fmt.Sprintf("Inputs: %s: %d benchmarks, %s runs each.", strings.Join(files, ", "), len(w.data.keys), runs))
+	w.para(fmt.Sprintf("Inputs: %s: %d benchmarks, %s runs each.", strings.Join(files, ", "), len(w.data.Benchmarks), runs))
 }
 
 func (w *doc) latency() {
 	w.h2("Latency")
-	ops := w.data.Ops("CRUD")
+	ops := w.crudOps()
 	if len(ops) == 0 {
-		w.missing("BenchmarkCRUD results")
 		return
 	}
 	w.para("One client, one request at a time (BenchmarkCRUD). Mean is the benchmark's ns/op; p95 and p99 are the per-request latency percentiles the suite reports.")
@@ -117,9 +116,8 @@ func (w *doc) throughput() {
 
 func (w *doc) allocations() {
 	w.h2("Allocations")
-	ops := w.data.Ops("CRUD")
+	ops := w.crudOps()
 	if len(ops) == 0 {
-		w.missing("BenchmarkCRUD results")
 		return
 	}
 	w.para("Memory allocated per request (B/op) and number of allocations (allocs/op), serial CRUD.")
@@ -152,4 +150,14 @@ func labels(xs []string) [][]string {
 		out[i] = []string{x}
 	}
 	return out
+}
+
+// crudOps returns the CRUD operations measured; if there are none it
+// says so in the document.
+func (w *doc) crudOps() []string {
+	ops := w.data.Ops("CRUD")
+	if len(ops) == 0 {
+		w.missing("BenchmarkCRUD results")
+	}
+	return ops
 }

@@ -13,6 +13,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+
+	"github.com/crudbench/crudbench/internal/suite"
 )
 
 // Bench identifies one synthetic benchmark, e.g. CRUD/arm=pgx/op=read.
@@ -68,37 +70,24 @@ type Options struct {
 	Prefix string
 }
 
-// Arms are the data-access arms in report order.
-var Arms = []string{"pgx", "sql", "ent"}
-
 // Full returns the whole crudbench suite.
 func Full() []Bench {
 	var bs []Bench
-	for _, arm := range Arms {
-		for _, op := range []string{"create", "read", "update", "delete", "list"} {
-			bs = append(bs, Bench{Family: "CRUD", Arm: arm, Op: op})
-		}
-	}
-	for _, arm := range Arms {
-		for _, op := range []string{"create", "read", "update", "delete"} {
-			for _, n := range []int{10, 100, 1000} {
-				bs = append(bs, Bench{Family: "Bulk", Arm: arm, Op: op, N: n})
+	// each adds a benchmark per arm, op and size, in that nesting.
+	each := func(ops []string, sizes []int, bench func(arm, op string, size int) Bench) {
+		for _, arm := range suite.Arms {
+			for _, op := range ops {
+				for _, size := range sizes {
+					bs = append(bs, bench(arm, op, size))
+				}
 			}
 		}
 	}
-	for _, arm := range Arms {
-		for _, posts := range []int{10, 100} {
-			bs = append(bs, Bench{Family: "Relation", Arm: arm, Posts: posts})
-		}
-	}
-	for _, arm := range Arms {
-		for _, op := range []string{"read", "update", "create"} {
-			for _, conc := range []int{1, 16, 64} {
-				bs = append(bs, Bench{Family: "Parallel", Arm: arm, Op: op, Conc: conc})
-			}
-		}
-	}
-	for _, op := range []string{"http-noop", "select", "insert"} {
+	each(suite.CRUDOps, []int{0}, func(arm, op string, _ int) Bench { return Bench{Family: "CRUD", Arm: arm, Op: op} })
+	each(suite.BulkOps, suite.BulkSizes, func(arm, op string, n int) Bench { return Bench{Family: "Bulk", Arm: arm, Op: op, N: n} })
+	each([]string{""}, suite.RelationPosts, func(arm, _ string, p int) Bench { return Bench{Family: "Relation", Arm: arm, Posts: p} })
+	each(suite.ParallelOps, suite.ConcLevels, func(arm, op string, c int) Bench { return Bench{Family: "Parallel", Arm: arm, Op: op, Conc: c} })
+	for _, op := range suite.FloorOps {
 		bs = append(bs, Bench{Family: "Floor", Op: op})
 	}
 	return bs

@@ -14,18 +14,21 @@ import (
 	"testing"
 )
 
-const results = "../../testdata/results"
+const (
+	synthetic   = "../../testdata"               // synthetic result files
+	realResults = "../../../../testdata/results" // results of the real suite
+)
 
 // inputs are the result sets every report test runs over: the synthetic
 // full suite, a run with too few samples, and any real suite output.
 func inputs(t *testing.T) map[string][]string {
 	t.Helper()
 	in := map[string][]string{
-		"full synthetic suite":          {filepath.Join(results, "full-base.txt")},
-		"two files pooled":              {filepath.Join(results, "full-base.txt"), filepath.Join(results, "full-head.txt")},
-		"too few samples for intervals": {filepath.Join(results, "gate-few-base.txt")},
+		"full synthetic suite":          {filepath.Join(synthetic, "full-base.txt")},
+		"two files pooled":              {filepath.Join(synthetic, "full-base.txt"), filepath.Join(synthetic, "full-head.txt")},
+		"too few samples for intervals": {filepath.Join(synthetic, "gate-few-base.txt")},
 	}
-	real, err := filepath.Glob(filepath.Join(results, "real-*.txt"))
+	real, err := filepath.Glob(filepath.Join(realResults, "real-*.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,14 +76,24 @@ func TestGenerateWritesValidFiles(t *testing.T) {
 	}
 }
 
-func checkPNG(t *testing.T, path string) {
+// openChart opens a chart, or reports it missing and returns nil.
+func openChart(t *testing.T, path string) *os.File {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Errorf("chart missing: %v", err)
+		return nil
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func checkPNG(t *testing.T, path string) {
+	t.Helper()
+	f := openChart(t, path)
+	if f == nil {
 		return
 	}
-	defer f.Close()
 	img, format, err := image.Decode(f)
 	if err != nil {
 		t.Errorf("%s is not a valid image: %v", path, err)
@@ -93,12 +106,10 @@ func checkPNG(t *testing.T, path string) {
 
 func checkSVG(t *testing.T, path string) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Errorf("chart missing: %v", err)
+	f := openChart(t, path)
+	if f == nil {
 		return
 	}
-	defer f.Close()
 	dec := xml.NewDecoder(f)
 	root := ""
 	for {
@@ -180,7 +191,7 @@ func TestMarkdownHoldsTheRightValues(t *testing.T) {
 
 func TestTooFewSamplesAreWarnedAbout(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := Generate(dir, filepath.Join(results, "gate-few-base.txt")); err != nil {
+	if _, err := Generate(dir, filepath.Join(synthetic, "gate-few-base.txt")); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, MarkdownFile))
@@ -205,9 +216,9 @@ func TestGenerateErrors(t *testing.T) {
 		wantErr string
 	}{
 		{"no input", nil, "no input files"},
-		{"missing file", []string{filepath.Join(results, "no-such.txt")}, "no such file"},
-		{"unparsable file", []string{filepath.Join(results, "gate-garbled.txt")}, "missing units"},
-		{"no results", []string{filepath.Join(results, "README.md")}, "no benchmark results"},
+		{"missing file", []string{filepath.Join(synthetic, "no-such.txt")}, "no such file"},
+		{"unparsable file", []string{filepath.Join(synthetic, "gate-garbled.txt")}, "missing units"},
+		{"no results", []string{filepath.Join(synthetic, "README.md")}, "no benchmark results"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,9 +5,10 @@ import (
 	"io"
 	"math"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/perf/benchunit"
+
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/table"
 )
 
 // columns are the table columns of both formats.
@@ -47,11 +48,11 @@ func formatDelta(d float64) string {
 func (r *Report) WriteText(w io.Writer) error {
 	ew := &errWriter{w: w}
 	fmt.Fprintf(ew, "crudbench gate: base %s, head %s; threshold %s, alpha %v\n\n", r.Base, r.Head, FormatPercent(r.Options.Threshold), r.Options.Alpha)
-	table := [][]string{columns}
+	rows := [][]string{columns}
 	for _, row := range r.Rows {
-		table = append(table, row.cells())
+		rows = append(rows, row.cells())
 	}
-	writeAligned(ew, table)
+	fmt.Fprint(ew, table.Text(rows, numeric))
 	r.writeLists(ew, true, func(title string, items []string) {
 		fmt.Fprintf(ew, "\n%s:\n", title)
 		for _, it := range items {
@@ -100,18 +101,16 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 }
 
 func writeMarkdownTable(w io.Writer, rows []Row) {
-	fmt.Fprintf(w, "| %s |\n", strings.Join(columns, " | "))
-	fmt.Fprintf(w, "|---|---|--:|--:|--:|--:|--:|---|\n")
-	for _, row := range rows {
-		cells := row.cells()
-		for i, c := range cells {
-			cells[i] = mdEscape(c)
-		}
-		if row.Verdict == Regression {
-			cells[len(cells)-1] = "**" + cells[len(cells)-1] + "**"
-		}
-		fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
+	cells := make([][]string, len(rows))
+	for i, row := range rows {
+		cells[i] = row.cells()
 	}
+	fmt.Fprint(w, table.Markdown(columns, numeric, cells, func(c string) string {
+		if c == Regression.String() { // only a verdict is upper-case
+			return "**" + c + "**"
+		}
+		return mdEscape(c)
+	}))
 }
 
 // writeLists calls list for each non-empty list of the report; the list
@@ -145,34 +144,6 @@ func (r *Report) writeLists(w io.Writer, withRegressions bool, list func(title s
 
 // numeric marks the columns that are right-aligned in text output.
 var numeric = []bool{false, false, true, true, true, true, true, false}
-
-// writeAligned writes table with columns padded to equal width (counted
-// in runes, since scaled values hold "µ").
-func writeAligned(w io.Writer, table [][]string) {
-	width := make([]int, len(columns))
-	for _, row := range table {
-		for i, c := range row {
-			width[i] = max(width[i], utf8.RuneCountInString(c))
-		}
-	}
-	for _, row := range table {
-		var sb strings.Builder
-		for i, c := range row {
-			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(c))
-			if i > 0 {
-				sb.WriteString("  ")
-			}
-			if numeric[i] {
-				sb.WriteString(pad + c)
-			} else if i < len(row)-1 {
-				sb.WriteString(c + pad)
-			} else {
-				sb.WriteString(c)
-			}
-		}
-		fmt.Fprintln(w, sb.String())
-	}
-}
 
 // mdEscape keeps text from breaking a Markdown table or emphasis.
 func mdEscape(s string) string {

@@ -38,13 +38,13 @@ func (n *noteSet) list() []string {
 // base and head, such as a different postgres or pgx version.
 func configNotes(in *Input) []string {
 	var keys []string
-	for k := range in.Base.Config {
-		keys = append(keys, k)
+	for _, e := range in.Base.Config {
+		keys = append(keys, e.Key)
 	}
 	slices.Sort(keys)
 	var out []string
 	for _, k := range keys {
-		b, h := in.Base.Config[k], in.Head.Config[k]
+		b, h := in.Base.ConfigValues(k), in.Head.ConfigValues(k)
 		if h != nil && !slices.Equal(b, h) {
 			out = append(out, fmt.Sprintf("configuration %q differs: base %s, head %s", k, strings.Join(b, " | "), strings.Join(h, " | ")))
 		}
