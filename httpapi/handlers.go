@@ -7,9 +7,9 @@ import (
 	"github.com/crudbench/crudbench"
 )
 
-// ListResponse is the body of GET /users: a page of users and the cursor of
+// listResponse is the body of GET /users: a page of users and the cursor of
 // the next page (nil on the last page).
-type ListResponse struct {
+type listResponse struct {
 	Items []crudbench.User `json:"items"`
 	Next  *int64           `json:"next"`
 }
@@ -42,7 +42,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) {
-	id, err := ParseID(r.PathValue("id"))
+	id, err := parseID(r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -64,7 +64,7 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) {
-	id, err := ParseID(r.PathValue("id"))
+	id, err := parseID(r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -86,7 +86,7 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request) {
-	id, err := ParseID(r.PathValue("id"))
+	id, err := parseID(r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -123,7 +123,7 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	resp := ListResponse{Items: users}
+	resp := listResponse{Items: users}
 	if len(users) == limit {
 		resp.Next = &users[len(users)-1].ID
 	}
@@ -148,7 +148,7 @@ func (h *Handler) createUsers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) getUsers(w http.ResponseWriter, r *http.Request) {
-	ids, err := ParseIDs(r.URL.Query().Get("ids"))
+	ids, err := parseIDs(r.URL.Query().Get("ids"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -179,7 +179,7 @@ func (h *Handler) updateUsers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) deleteUsers(w http.ResponseWriter, r *http.Request) {
-	ids, err := ParseIDs(r.URL.Query().Get("ids"))
+	ids, err := parseIDs(r.URL.Query().Get("ids"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -193,7 +193,7 @@ func (h *Handler) deleteUsers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) createPost(w http.ResponseWriter, r *http.Request) {
-	id, err := ParseID(r.PathValue("id"))
+	id, err := parseID(r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
