@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -131,20 +132,31 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) createUsers(w http.ResponseWriter, r *http.Request) {
-	var in []crudbench.UserCreate
+	writeUsers(h, w, r, crudbench.ValidateCreates, h.store.CreateUsers, http.StatusCreated)
+}
+
+func (h *Handler) updateUsers(w http.ResponseWriter, r *http.Request) {
+	writeUsers(h, w, r, crudbench.ValidateUpdates, h.store.UpdateUsers, http.StatusOK)
+}
+
+// writeUsers serves a bulk create or update: it decodes the body into an
+// In, checks it, runs it on the store and answers status with the users.
+func writeUsers[In any](h *Handler, w http.ResponseWriter, r *http.Request,
+	check func(In) error, run func(context.Context, In) ([]crudbench.User, error), status int) {
+	var in In
 	if err := decodeBody(r, &in); err != nil {
 		h.fail(w, r, err)
 		return
-	} else if err := crudbench.ValidateCreates(in); err != nil {
+	} else if err := check(in); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	users, err := h.store.CreateUsers(r.Context(), in)
+	users, err := run(r.Context(), in)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, ItemsResponse{Items: users})
+	writeJSON(w, status, ItemsResponse{Items: users})
 }
 
 func (h *Handler) getUsers(w http.ResponseWriter, r *http.Request) {
@@ -154,23 +166,6 @@ func (h *Handler) getUsers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	users, err := h.store.UsersByID(r.Context(), ids)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, ItemsResponse{Items: users})
-}
-
-func (h *Handler) updateUsers(w http.ResponseWriter, r *http.Request) {
-	var in []crudbench.UserUpdate
-	if err := decodeBody(r, &in); err != nil {
-		h.fail(w, r, err)
-		return
-	} else if err := crudbench.ValidateUpdates(in); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	users, err := h.store.UpdateUsers(r.Context(), in)
 	if err != nil {
 		h.fail(w, r, err)
 		return
