@@ -7,7 +7,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
-	"github.com/crudbench/crudbench/ent/predicate"
+	"github.com/crudbench/crudbench/ent/entgen/predicate"
 )
 
 // ID filters vertices based on their ID field.

@@ -1,14 +1,8 @@
-// Package rawsql implements crudbench.Store with hand-written SQL, twice:
-// PGX runs it on a native pgx pool, SQL on database/sql over pgx's stdlib
-// driver. Both send the same statements, defined once in this file.
-//
-// The statements are what a careful pgx user writes: RETURNING instead of a
-// second query, = ANY($1) for sets of ids, INSERT … SELECT FROM unnest(…)
-// for bulk create (ids come back in one round trip, which COPY cannot do),
-// UPDATE … FROM unnest(…) for per-row bulk update, one JOIN for a user with
-// its posts, and a transaction only where all-or-nothing needs one.
 package rawsql
 
+import "github.com/crudbench/crudbench"
+
+// userCols are the columns of a user, in the order scanUser reads them.
 const userCols = `id, name, email, age, created_at, updated_at`
 
 const (
@@ -43,3 +37,35 @@ RETURNING u.id, u.name, u.email, u.age, u.created_at, u.updated_at`
 FROM users u LEFT JOIN posts p ON p.user_id = u.id
 WHERE u.id = $1 ORDER BY p.id`
 )
+
+// createColumns splits a bulk create into the arrays of sqlCreateUsers.
+func createColumns(in []crudbench.UserCreate) (names, emails []string, ages []int32) {
+	names, emails, ages = make([]string, len(in)), make([]string, len(in)), make([]int32, len(in))
+	for i := range in {
+		names[i], emails[i], ages[i] = in[i].Name, in[i].Email, int32(in[i].Age)
+	}
+	return names, emails, ages
+}
+
+// updateColumns splits a bulk update into the arrays of sqlUpdateUsers;
+// fields a patch leaves alone are NULL.
+func updateColumns(in []crudbench.UserUpdate) (ids []int64, names, emails []*string, ages []*int32) {
+	ids, names, emails, ages = make([]int64, len(in)), make([]*string, len(in)), make([]*string, len(in)), make([]*int32, len(in))
+	for i := range in {
+		ids[i], names[i], emails[i] = in[i].ID, in[i].Name, in[i].Email
+		if in[i].Age != nil {
+			a := int32(*in[i].Age)
+			ages[i] = &a
+		}
+	}
+	return ids, names, emails, ages
+}
+
+// age32 converts an optional age to the int4 parameter it binds to.
+func age32(p *int) *int32 {
+	if p == nil {
+		return nil
+	}
+	a := int32(*p)
+	return &a
+}
