@@ -57,4 +57,3 @@ func TestHarnessChild(t *testing.T) {
 		t.Fatalf("%s=%q: want pass, fail, panic or wait", childEnv, mode)
 	}
 }
-
