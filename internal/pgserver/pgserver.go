@@ -115,7 +115,8 @@ func (detached) halt(context.Context) error   { return ErrNotSupported }
 func (detached) resume(context.Context) error { return ErrNotSupported }
 func (detached) detach() (string, error)      { return "", errors.New("pgserver: server already detached") }
 
-// ErrNotSupported is returned by Halt and Resume for a server given by DSN.
+// ErrNotSupported is returned by Halt and Resume for a server given by DSN
+// or detached.
 var ErrNotSupported = errors.New("pgserver: not supported by this provider")
 
 // Halt stops the server abruptly (as a crash would), keeping its data.
