@@ -1,3 +1,5 @@
+//go:build !windows
+
 package pgserver
 
 import (
@@ -21,9 +23,9 @@ type local struct {
 	bindir string
 	dir    string // temporary directory holding data/ and the socket
 	port   int
-	args   string // postgres options given to pg_ctl -o
-	cred   *syscall.Credential
-	reaper *exec.Cmd
+	args   string      // postgres options given to pg_ctl -o
+	cred   *credential // as root: the postgres user
+	reaper *reaper
 }
 
 // findBindir returns the directory of the PostgreSQL server binaries: the
@@ -70,7 +72,7 @@ func startLocal(ctx context.Context, opts Options) (*Server, error) {
 		}
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
-		l.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+		l.cred = &credential{Uid: uint32(uid), Gid: uint32(gid)}
 	}
 	if l.dir, err = os.MkdirTemp("", "crudbench-pg-"); err != nil {
 		return nil, fmt.Errorf("creating cluster directory: %w", err)
@@ -155,43 +157,33 @@ func (l *local) stop(ctx context.Context) error {
 	if err := os.RemoveAll(l.dir); err != nil {
 		errs = append(errs, fmt.Errorf("removing cluster directory: %w", err))
 	}
-	if l.reaper != nil && l.reaper.Process != nil {
-		l.reaper.Process.Kill()
-		l.reaper.Wait()
-	}
 	if len(errs) > 0 {
-		return errs[0]
+		return errs[0] // the reaper stays, to try again when this process exits
 	}
+	l.reaper.dismiss()
 	return nil
 }
 
-// startReaper starts a detached shell, in its own session so that signals
-// sent to this process group do not reach it, that waits for this process to
-// end and then stops the cluster and removes its directory. It covers what
-// deferred cleanup cannot: panics, SIGINT, SIGKILL.
+// startReaper starts a reaper that stops the cluster and removes its
+// directory once this process is gone. It covers what deferred cleanup
+// cannot: panics, SIGINT, SIGKILL.
 func (l *local) startReaper() error {
-	script := fmt.Sprintf(`while [ -d /proc/%d ]; do sleep 0.5; done
-if [ -f %[2]s/data/postmaster.pid ]; then %[3]s -D %[2]s/data -m immediate -w stop >/dev/null 2>&1; fi
-rm -rf %[2]s`, os.Getpid(), shellQuote(l.dir), shellQuote(filepath.Join(l.bindir, "pg_ctl")))
-	cmd := exec.Command("/bin/sh", "-c", script)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Credential: l.cred}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting cluster reaper: %w", err)
+	script := fmt.Sprintf(`if [ -f %[1]s/data/postmaster.pid ]; then %[2]s -D %[1]s/data -m immediate -w stop >/dev/null 2>&1; fi
+rm -rf %[1]s`, shellQuote(l.dir), shellQuote(filepath.Join(l.bindir, "pg_ctl")))
+	r, err := startReaper(script, l.cred)
+	if err != nil {
+		return fmt.Errorf("cluster: %w", err)
 	}
-	l.reaper = cmd
+	l.reaper = r
 	return nil
 }
 
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
-
-// freePort asks the kernel for a free loopback TCP port.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("finding a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
+// detach dismisses the reaper, so that the cluster outlives this process,
+// and returns a shell command that stops it and removes its directory.
+func (l *local) detach() (string, error) {
+	l.reaper.dismiss()
+	dir := shellQuote(l.dir)
+	return fmt.Sprintf(`pid=$(head -n 1 %[1]s/data/postmaster.pid) && kill -QUIT "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; rm -rf %[1]s`, dir), nil
 }
 
 func lastLines(b []byte, n int) string {
