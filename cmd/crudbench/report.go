@@ -30,7 +30,7 @@ const reportExitCodes = `
 Exit codes:
 
 	0  report written
-	2  usage or input error: no file, a missing or unparsable file, a
+	3  usage or input error: no file, a missing or unparsable file, a
 	   file without results, or the report could not be written
 `
 
