@@ -103,5 +103,10 @@ func (w *doc) bulkPlots(ops, ns []string, unit, name string, legendLeft bool, ke
 		}
 		g[i/cols][i%cols] = p
 	}
+	var all []*plot.Plot
+	for _, r := range g {
+		all = append(all, r...)
+	}
+	shareY(all...)
 	return g, nil
 }
