@@ -79,6 +79,11 @@ func (w *doc) floor() {
 // intervals), the arm's its own.
 func (w *doc) floorPlot(fc floorCase, arms []string, parts []benchmath.Summary, top float64) *plot.Plot {
 	div, axis := axisScale("ns/op", top)
+	return barChart("Serial "+fc.op+" vs floor ("+fc.name+")", "arm", withUnit("mean latency", axis), arms, w.floorSeries(fc, arms, parts, div))
+}
+
+// floorSeries returns the stacked series of floorPlot, divided by div.
+func (w *doc) floorSeries(fc floorCase, arms []string, parts []benchmath.Summary, div float64) []series {
 	n := len(arms)
 	floor := sumOf(parts)
 	first := series{Label: fc.parts[0], Color: greys[0], Y: nans(n), Lo: nans(n), Hi: nans(n)}
@@ -95,7 +100,7 @@ func (w *doc) floorPlot(fc floorCase, arms []string, parts []benchmath.Summary, 
 		above.Base[i], above.Y[i] = floor.Center/div, math.Max(s.Center/div, floor.Center/div)
 		above.Lo[i], above.Hi[i] = s.Lo/div, s.Hi/div
 	}
-	return barChart("Serial "+fc.op+" vs floor ("+fc.name+")", "arm", withUnit("mean latency", axis), arms, []series{first, second, above})
+	return []series{first, second, above}
 }
 
 // sumOf adds summaries: centres and interval bounds (a conservative
