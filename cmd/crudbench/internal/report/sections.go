@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -150,16 +149,7 @@ func (w *doc) concurrencyLatency(ops, concs []string) []*plot.Plot {
 				dashes     []vg.Length
 			}{{"p50-ns/op", "p50", nil}, {"p99-ns/op", "p99", []vg.Length{vg.Points(5), vg.Points(3)}}} {
 				l := line{Label: arm + " " + pc.name, Color: armColor(arms, a), Shape: armShapes[a%len(armShapes)], Dashes: pc.dashes}
-				for _, c := range concs {
-					s, ok := w.summary(key(arm, op, c), pc.unit)
-					x, err := strconv.ParseFloat(c, 64)
-					if !ok || err != nil || s.Center <= 0 {
-						continue
-					}
-					l.X, l.Y = append(l.X, x), append(l.Y, s.Center/div)
-					l.Lo, l.Hi = append(l.Lo, s.Lo/div), append(l.Hi, s.Hi/div)
-				}
-				if len(l.X) > 0 {
+				if w.points(&l, concs, pc.unit, div, func(c string) Key { return key(arm, op, c) }) {
 					ls = append(ls, l)
 				}
 			}
