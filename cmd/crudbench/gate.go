@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -41,10 +42,12 @@ Exit codes:
 	0  no regression (PASS)
 	1  at least one metric regressed (FAIL); this wins over exit 2 when
 	   other metrics could not be decided
-	2  usage or input error, or the gate could not decide (INCONCLUSIVE):
-	   a missing or unparsable file, no benchmark in common, a benchmark
-	   or metric of base missing from head, or too few samples for the
-	   U test to reach -alpha
+	2  the gate could not decide (INCONCLUSIVE): no benchmark in common,
+	   a benchmark or metric of base missing from head, or too few
+	   samples for the U test to reach -alpha
+	3  usage or input error: a bad flag or flag value, an unknown
+	   -metrics unit, not two files, a missing, unreadable or unparsable
+	   file, or the output could not be written
 `
 
 // runGate implements "crudbench gate".
@@ -92,6 +95,9 @@ func runGate(args []string, stdout, stderr io.Writer) int {
 	rep, err := gate.Compare(in, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "crudbench gate: %v\n", err)
+		if errors.Is(err, gate.ErrNoCommon) {
+			return exitUndecided
+		}
 		return exitUsage
 	}
 	if err := write(rep, stdout); err != nil {
@@ -103,7 +109,7 @@ func runGate(args []string, stdout, stderr io.Writer) int {
 		return exitRegression
 	case gate.Inconclusive:
 		fmt.Fprintf(stderr, "crudbench gate: %s\n", rep.Verdict())
-		return exitUsage
+		return exitUndecided
 	}
 	return exitOK
 }

@@ -23,11 +23,14 @@ import (
 	"runtime/debug"
 )
 
-// Exit codes shared by the commands.
+// Exit codes shared by the commands. 1 and 2 are the gate's verdicts;
+// every command ends with 3 on bad usage or input, so a script can tell
+// "the gate could not decide" from "the gate was not run properly".
 const (
 	exitOK         = 0 // no regression / report written
 	exitRegression = 1 // gate: a metric regressed
-	exitUsage      = 2 // usage or input error, or gate could not decide
+	exitUndecided  = 2 // gate: could not decide
+	exitUsage      = 3 // bad flags or arguments, an unreadable or unparsable file, output not written
 )
 
 const usage = `Usage:

@@ -13,7 +13,8 @@ const reportUsage = `Usage: crudbench report [flags] results.txt...
 Report writes DIR/report.md and the charts it embeds, each as PNG and SVG:
 the environment (the files' configuration lines), mean, p95 and p99
 latency per CRUD operation with the arms side by side, throughput per
-operation and per concurrency level, allocations per operation, bulk
+operation and, with p50 and p99 latency, per concurrency level,
+allocations per operation, bulk
 time and time per row against batch size (log axes), each arm's latency
 relative to pgx with 95% confidence intervals and its queries per
 request, and each arm's serial read against the floor (HTTP no-op +
@@ -30,7 +31,7 @@ const reportExitCodes = `
 Exit codes:
 
 	0  report written
-	2  usage or input error: no file, a missing or unparsable file, a
+	3  usage or input error: no file, a missing or unparsable file, a
 	   file without results, or the report could not be written
 `
 

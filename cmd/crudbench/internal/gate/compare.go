@@ -8,6 +8,7 @@
 package gate
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -90,9 +91,13 @@ type Report struct {
 	MinSamples int
 }
 
+// ErrNoCommon is wrapped by Compare's error when the two sides share no
+// benchmark: both inputs are valid, but there is nothing to decide on.
+var ErrNoCommon = errors.New("no benchmark is in both files")
+
 // Compare compares every metric of every benchmark the two sides share.
 // It returns an error only for input it cannot compare at all: invalid
-// options, an unknown metric, or no benchmark in common.
+// options, an unknown metric, or no benchmark in common (ErrNoCommon).
 func Compare(in *Input, opt Options) (*Report, error) {
 	if !(opt.Alpha > 0 && opt.Alpha <= 1) {
 		return nil, fmt.Errorf("comparing results: alpha must be in (0, 1], got %v", opt.Alpha)
@@ -112,8 +117,8 @@ func Compare(in *Input, opt Options) (*Report, error) {
 		}
 	}
 	if common == 0 {
-		return nil, fmt.Errorf("comparing results: no benchmark is in both files: %s has %d (%s), %s has %d (%s)",
-			r.Base, len(in.Base.Benchmarks), sampleNames(names(in.Base)),
+		return nil, fmt.Errorf("comparing results: %w: %s has %d (%s), %s has %d (%s)",
+			ErrNoCommon, r.Base, len(in.Base.Benchmarks), sampleNames(names(in.Base)),
 			r.Head, len(in.Head.Benchmarks), sampleNames(names(in.Head)))
 	}
 	thresholds := &benchmath.Thresholds{CompareAlpha: opt.Alpha}

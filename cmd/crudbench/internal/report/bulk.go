@@ -81,16 +81,7 @@ func (w *doc) bulkPlots(ops, ns []string, unit, name string, legendLeft bool, ke
 		var ls []line
 		for a, arm := range arms {
 			l := line{Label: arm, Color: armColor(arms, a), Shape: armShapes[a%len(armShapes)]}
-			for _, n := range ns {
-				s, ok := w.summary(key(arm, op, n), unit)
-				x, err := strconv.ParseFloat(n, 64)
-				if !ok || err != nil || s.Center <= 0 {
-					continue
-				}
-				l.X, l.Y = append(l.X, x), append(l.Y, s.Center/div)
-				l.Lo, l.Hi = append(l.Lo, s.Lo/div), append(l.Hi, s.Hi/div)
-			}
-			if len(l.X) > 0 {
+			if w.points(&l, ns, unit, div, func(n string) Key { return key(arm, op, n) }) {
 				ls = append(ls, l)
 			}
 		}
@@ -103,5 +94,26 @@ func (w *doc) bulkPlots(ops, ns []string, unit, name string, legendLeft bool, ke
 		}
 		g[i/cols][i%cols] = p
 	}
+	var all []*plot.Plot
+	for _, r := range g {
+		all = append(all, r...)
+	}
+	shareY(all...)
 	return g, nil
+}
+
+// points adds to l a point per numeric x whose benchmark key(x) has a
+// positive summary in unit, divided by div, and reports whether l has
+// any point.
+func (w *doc) points(l *line, xs []string, unit string, div float64, key func(x string) Key) bool {
+	for _, xv := range xs {
+		s, ok := w.summary(key(xv), unit)
+		x, err := strconv.ParseFloat(xv, 64)
+		if !ok || err != nil || s.Center <= 0 {
+			continue
+		}
+		l.X, l.Y = append(l.X, x), append(l.Y, s.Center/div)
+		l.Lo, l.Hi = append(l.Lo, s.Lo/div), append(l.Hi, s.Hi/div)
+	}
+	return len(l.X) > 0
 }

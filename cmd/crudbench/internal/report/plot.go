@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -61,11 +62,12 @@ func (b *bars) bottom(i int) float64 {
 	return b.s.Base[i]
 }
 
-// Plot implements plot.Plotter.
+// Plot implements plot.Plotter. It draws the bars only: barChart adds
+// the whiskers afterwards, so a stacked bar never hides the whisker of
+// the bar below it.
 func (b *bars) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
 	outline := draw.LineStyle{Color: color.Black, Width: vg.Points(0.5)}
-	whisker := draw.LineStyle{Color: color.Black, Width: vg.Points(1.2)}
 	for i, y := range b.s.Y {
 		if math.IsNaN(y) {
 			continue
@@ -76,12 +78,26 @@ func (b *bars) Plot(c draw.Canvas, p *plot.Plot) {
 		pts := []vg.Point{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}}
 		c.FillPolygon(b.s.Color, c.ClipPolygonY(pts))
 		c.StrokeLines(outline, c.ClipLinesY(append(pts, pts[0]))...)
-		if lo, hi, ok := b.interval(i); ok {
-			xm, cap := trX(x), (x1-x0)/4
-			c.StrokeLines(whisker, c.ClipLinesY([]vg.Point{{X: xm, Y: trY(lo)}, {X: xm, Y: trY(hi)}})...)
-			for _, e := range []float64{lo, hi} {
-				c.StrokeLines(whisker, c.ClipLinesY([]vg.Point{{X: xm - cap, Y: trY(e)}, {X: xm + cap, Y: trY(e)}})...)
-			}
+	}
+}
+
+// whiskers draws the confidence whiskers of a series of bars.
+type whiskers struct{ b *bars }
+
+// Plot implements plot.Plotter.
+func (w whiskers) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	style := draw.LineStyle{Color: color.Black, Width: vg.Points(1.2)}
+	for i, y := range w.b.s.Y {
+		lo, hi, ok := w.b.interval(i)
+		if math.IsNaN(y) || !ok {
+			continue
+		}
+		x := float64(i) + w.b.offset
+		xm, cap := trX(x), (trX(x+w.b.width/2)-trX(x-w.b.width/2))/4
+		c.StrokeLines(style, c.ClipLinesY([]vg.Point{{X: xm, Y: trY(lo)}, {X: xm, Y: trY(hi)}})...)
+		for _, e := range []float64{lo, hi} {
+			c.StrokeLines(style, c.ClipLinesY([]vg.Point{{X: xm - cap, Y: trY(e)}, {X: xm + cap, Y: trY(e)}})...)
 		}
 	}
 }
@@ -154,6 +170,7 @@ func barChart(title, xLabel, yLabel string, cats []string, ss []series) *plot.Pl
 	const groupWidth = 0.8
 	w := groupWidth / float64(max(side, 1))
 	j := -1
+	var ws []plot.Plotter
 	for _, s := range ss {
 		if s.Base == nil {
 			j++
@@ -161,7 +178,9 @@ func barChart(title, xLabel, yLabel string, cats []string, ss []series) *plot.Pl
 		b := &bars{s: s, width: w, offset: -groupWidth/2 + w*(float64(j)+0.5)}
 		p.Add(b)
 		p.Legend.Add(s.Label, b)
+		ws = append(ws, whiskers{b})
 	}
+	p.Add(ws...)
 	p.NominalX(cats...)
 	p.X.Tick.Label.Font.Size = vg.Points(10)
 	p.Y.Min = 0
@@ -175,6 +194,7 @@ type line struct {
 	Label  string
 	Color  color.Color
 	Shape  draw.GlyphDrawer
+	Dashes []vg.Length // nil for a solid line
 	X, Y   []float64
 	Lo, Hi []float64 // confidence interval per point; NaN for none
 }
@@ -197,7 +217,7 @@ func lineChart(title, xLabel, yLabel string, ls []line, logX, logY, legendLeft b
 		if err != nil {
 			return nil, fmt.Errorf("plotting %s: %w", l.Label, err)
 		}
-		ln.Color, ln.Width = l.Color, vg.Points(1.5)
+		ln.Color, ln.Width, ln.Dashes = l.Color, vg.Points(1.5), l.Dashes
 		pts.Color, pts.Shape, pts.Radius = l.Color, l.Shape, vg.Points(3.5)
 		p.Add(ln, pts)
 		if len(errs) > 0 {
@@ -212,9 +232,11 @@ func lineChart(title, xLabel, yLabel string, ls []line, logX, logY, legendLeft b
 	}
 	if logX {
 		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, logTicks{}
+		p.X.Label.Text = logLabel(xLabel)
 	}
 	if logY {
 		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks{}
+		p.Y.Label.Text = logLabel(yLabel)
 	}
 	// Headroom for the legend, a multiplicative pad on log axes.
 	ymin, ymax := p.Y.Min, p.Y.Max // the data's range, as Add set it
@@ -224,6 +246,31 @@ func lineChart(title, xLabel, yLabel string, ls []line, logX, logY, legendLeft b
 		p.Y.Min, p.Y.Max = 0, ymax*1.3
 	}
 	return p, nil
+}
+
+// logLabel marks an axis label as logarithmic: "latency (ms)" becomes
+// "latency (ms, log scale)", "clients" "clients (log scale)".
+func logLabel(label string) string {
+	if strings.HasSuffix(label, ")") {
+		return strings.TrimSuffix(label, ")") + ", log scale)"
+	}
+	return label + " (log scale)"
+}
+
+// shareY gives plots that are compared side by side one y range: the
+// union of their own. Nil plots are skipped.
+func shareY(ps ...*plot.Plot) {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, p := range ps {
+		if p != nil {
+			lo, hi = math.Min(lo, p.Y.Min), math.Max(hi, p.Y.Max)
+		}
+	}
+	for _, p := range ps {
+		if p != nil {
+			p.Y.Min, p.Y.Max = lo, hi
+		}
+	}
 }
 
 type errPoint struct {

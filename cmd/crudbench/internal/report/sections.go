@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -108,10 +109,60 @@ func (w *doc) throughput() {
 			rowLabels = append(rowLabels, []string{op, c})
 		}
 	}
-	w.figure(row("throughput-concurrency", "Throughput by concurrency level", plots...))
+	shareY(plots...)
+	fig := row("throughput-concurrency", "Throughput and latency by concurrency level", plots...)
+	if lat := w.concurrencyLatency(ops, concs); lat != nil {
+		fig.Plots, fig.H = append(fig.Plots, lat), 2*fig.H
+	}
+	w.figure(fig)
 	w.table(w.armTable([]string{"op", "clients"}, rowLabels, "req/s", func(arm string, i int) Key {
 		return Key{Family: "Parallel", Arm: arm, Op: rowLabels[i][0], Conc: rowLabels[i][1]}
 	}))
+}
+
+// concurrencyLatency draws, per op, p50 and p99 latency against the
+// number of clients, a line per arm and percentile, all panels on one
+// log scale; nil without p50 and p99 results.
+func (w *doc) concurrencyLatency(ops, concs []string) []*plot.Plot {
+	if !w.data.hasUnit("Parallel", "p50-ns/op") || !w.data.hasUnit("Parallel", "p99-ns/op") {
+		return nil
+	}
+	arms := w.data.Arms()
+	key := func(arm, op, c string) Key { return Key{Family: "Parallel", Arm: arm, Op: op, Conc: c} }
+	top := 0.0
+	for _, op := range ops {
+		for _, arm := range arms {
+			for _, c := range concs {
+				if s, ok := w.data.Summary(key(arm, op, c), "p99-ns/op"); ok {
+					top = math.Max(top, s.Center)
+				}
+			}
+		}
+	}
+	div, axis := axisScale("ns/op", top)
+	var plots []*plot.Plot
+	for _, op := range ops {
+		var ls []line
+		for a, arm := range arms {
+			for _, pc := range []struct {
+				unit, name string
+				dashes     []vg.Length
+			}{{"p50-ns/op", "p50", nil}, {"p99-ns/op", "p99", []vg.Length{vg.Points(5), vg.Points(3)}}} {
+				l := line{Label: arm + " " + pc.name, Color: armColor(arms, a), Shape: armShapes[a%len(armShapes)], Dashes: pc.dashes}
+				if w.points(&l, concs, pc.unit, div, func(c string) Key { return key(arm, op, c) }) {
+					ls = append(ls, l)
+				}
+			}
+		}
+		p, err := lineChart("Parallel "+op+": p50 (solid) and p99 (dashed)", "concurrent clients", withUnit("latency", axis), ls, true, true, true)
+		if err != nil {
+			w.warn.add("cannot chart latency by concurrency: "+err.Error(), "")
+			return nil
+		}
+		plots = append(plots, p)
+	}
+	shareY(plots...)
+	return plots
 }
 
 func (w *doc) allocations() {
