@@ -152,7 +152,7 @@ type State struct {
 
 // Result is the verdict on a history.
 type Result struct {
-	Problems []error               // empty when the history is consistent
+	Problems []error                // empty when the history is consistent
 	Statuses map[string]map[int]int // kind -> status -> count
 	Existed  int                    // rows seeded or created
 	Writes   int                    // successful writes of a row, seeds included
