@@ -313,3 +313,27 @@ func Eventually(tb testing.TB, limit time.Duration, cond func() (ok bool, why st
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// Get returns a GET request of path.
+func Get(path string) Request { return Request{Method: "GET", Path: path} }
+
+// Delete returns a DELETE request of path.
+func Delete(path string) Request { return Request{Method: "DELETE", Path: path} }
+
+// Post returns a POST request of path with a JSON body.
+func Post(path, body string) Request { return Request{Method: "POST", Path: path, Body: body} }
+
+// Patch returns a PATCH request of path with a JSON body.
+func Patch(path, body string) Request { return Request{Method: "PATCH", Path: path, Body: body} }
+
+// MustBackends counts the backends of application app that are running a
+// statement, and those of them waiting for a lock, as mon sees them.
+func MustBackends(tb testing.TB, mon *pgx.Conn, app string) (active, waiting int) {
+	tb.Helper()
+	err := mon.QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE state <> 'idle'),
+		count(*) FILTER (WHERE wait_event_type = 'Lock') FROM pg_stat_activity WHERE application_name = $1`, app).Scan(&active, &waiting)
+	if err != nil {
+		tb.Fatalf("reading pg_stat_activity: %v", err)
+	}
+	return active, waiting
+}
