@@ -299,23 +299,28 @@ func BenchmarkCRUD(b *testing.B) {
 // BenchmarkParallel measures throughput and tail latency with conc clients.
 func BenchmarkParallel(b *testing.B) {
 	benchSetup(b)
-	levels := suite.ConcLevels
+	matrix(b, suite.ParallelOps, "conc", suite.ConcLevels, func(b *testing.B, a *benchArm, op string, conc int) {
+		calls, touched := crudCalls(b, a, op, 2)
+		if op == "update" {
+			// Two clients updating one row would serialise on its lock; give each
+			// request a row of its own when the table allows.
+			calls, touched = spreadUpdates(b, a, calls)
+		}
+		b.Cleanup(func() { restore(b, a.admin, touched) })
+		runCalls(b, a, conc, calls, 0)
+	})
+}
+
+// matrix runs f as sub-benchmark arm=A/op=O/key=N for every arm, op of ops
+// and N of sizes; -short drops the last size.
+func matrix(b *testing.B, ops []string, key string, sizes []int, f func(b *testing.B, a *benchArm, op string, n int)) {
 	if testing.Short() {
-		levels = suite.Short(levels)
+		sizes = suite.Short(sizes)
 	}
 	for _, a := range bench.arms {
-		for _, op := range suite.ParallelOps {
-			for _, conc := range levels {
-				b.Run(fmt.Sprintf("arm=%s/op=%s/conc=%d", a.Name, op, conc), func(b *testing.B) {
-					calls, touched := crudCalls(b, a, op, 2)
-					if op == "update" {
-						// Two clients updating one row would serialise on its lock; give each
-						// request a row of its own when the table allows.
-						calls, touched = spreadUpdates(b, a, calls)
-					}
-					b.Cleanup(func() { restore(b, a.admin, touched) })
-					runCalls(b, a, conc, calls, 0)
-				})
+		for _, op := range ops {
+			for _, n := range sizes {
+				b.Run(fmt.Sprintf("arm=%s/op=%s/%s=%d", a.Name, op, key, n), func(b *testing.B) { f(b, a, op, n) })
 			}
 		}
 	}
@@ -338,21 +343,11 @@ func spreadUpdates(b *testing.B, a *benchArm, calls []apitest.Request) ([]apites
 // BenchmarkBulk measures one bulk request of n rows per iteration.
 func BenchmarkBulk(b *testing.B) {
 	benchSetup(b)
-	sizes := suite.BulkSizes
-	if testing.Short() {
-		sizes = suite.Short(sizes)
-	}
-	for _, a := range bench.arms {
-		for _, op := range suite.BulkOps {
-			for _, n := range sizes {
-				b.Run(fmt.Sprintf("arm=%s/op=%s/n=%d", a.Name, op, n), func(b *testing.B) {
-					calls, touched := bulkCalls(b, a, op, n)
-					b.Cleanup(func() { restore(b, a.admin, touched) })
-					runCalls(b, a, 1, calls, n)
-				})
-			}
-		}
-	}
+	matrix(b, suite.BulkOps, "n", suite.BulkSizes, func(b *testing.B, a *benchArm, op string, n int) {
+		calls, touched := bulkCalls(b, a, op, n)
+		b.Cleanup(func() { restore(b, a.admin, touched) })
+		runCalls(b, a, 1, calls, n)
+	})
 }
 
 func bulkCalls(b *testing.B, a *benchArm, op string, n int) (calls []apitest.Request, touched []int64) {

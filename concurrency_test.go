@@ -15,10 +15,11 @@ import (
 
 	"github.com/crudbench/crudbench"
 	"github.com/crudbench/crudbench/internal/apitest"
-	"github.com/crudbench/crudbench/internal/arms"
 	"github.com/crudbench/crudbench/internal/history"
 	"github.com/crudbench/crudbench/internal/pgerr"
 	"github.com/crudbench/crudbench/internal/seed"
+	"github.com/crudbench/crudbench/internal/suite"
+	"github.com/jackc/pgx/v5"
 )
 
 // The concurrency test runs many clients against each arm, on a few rows so
@@ -51,7 +52,7 @@ func TestConcurrentClients(t *testing.T) {
 		}
 	}
 	t.Logf("seed %d (set %s to replay)", rnd, concSeedEnv)
-	for _, name := range arms.Names {
+	for _, name := range suite.Arms {
 		t.Run("arm="+name, func(t *testing.T) {
 			// A generous deadline: this test is about answers, not latency.
 			s := apitest.MustServeSeeded(t, name, apitest.Options{Timeout: concDeadline}, seed.Numbered("Seed", "p", concSeeded))
@@ -73,7 +74,7 @@ func TestConcurrentClients(t *testing.T) {
 			t.Logf("checked %d requests: %s", len(ops), res.Summary())
 		})
 	}
-	for _, name := range arms.Names {
+	for _, name := range suite.Arms {
 		t.Run("email-race/arm="+name, func(t *testing.T) {
 			concRaceEmail(t, apitest.MustServeSeeded(t, name, apitest.Options{Timeout: concDeadline}, seed.Numbered("Racer", "racer", concClients)))
 		})
@@ -157,6 +158,16 @@ func concRun(s *apitest.Server, seed uint64) []*history.Op {
 
 func concRandomEmail(r *rand.Rand) string { return fmt.Sprintf("p%d@example.com", r.IntN(concEmails)) }
 
+// concMix is the mix of requests: a draw w in [0, 100) picks the first
+// kind whose bound is above it, and CreatePost when none is.
+var concMix = []struct {
+	below int
+	kind  string
+}{
+	{15, history.Create}, {22, history.BulkCreate}, {35, history.Read}, {40, history.BulkRead}, {45, history.List},
+	{63, history.Update}, {78, history.BulkUpdate}, {84, history.Delete}, {87, history.BulkDelete},
+}
+
 // concNewOp draws the next request of client c. Every written name is unique
 // to its request, so the final value of a row tells which write made it.
 func concNewOp(r *rand.Rand, known *concKnown, c, seq int) *history.Op {
@@ -188,38 +199,42 @@ func concNewOp(r *rand.Rand, known *concKnown, c, seq int) *history.Op {
 	if known.empty() {
 		w = 0 // every known row is gone: create one
 	}
-	switch {
-	case w < 15:
-		op.Kind = history.Create
+	op.Kind = history.CreatePost
+	for _, k := range concMix {
+		if w < k.below {
+			op.Kind = k.kind
+			break
+		}
+	}
+	switch op.Kind {
+	case history.Create:
 		op.Creates = []crudbench.UserCreate{{Name: tag, Email: concRandomEmail(r), Age: r.IntN(100)}}
 		op.Request.Path, op.Request.Body = "/users", mustJSON(op.Creates[0])
-	case w < 22:
-		op.Kind = history.BulkCreate
+	case history.BulkCreate:
 		e1, e2 := concRandomEmail(r), concRandomEmail(r)
 		for e2 == e1 {
 			e2 = concRandomEmail(r)
 		}
 		op.Creates = []crudbench.UserCreate{{Name: tag + ".0", Email: e1, Age: 1}, {Name: tag + ".1", Email: e2, Age: 2}}
 		op.Request.Path, op.Request.Body = "/users/bulk", mustJSON(op.Creates)
-	case w < 35:
-		op.Kind = history.Read
+	case history.Read, history.Delete:
 		op.IDs = known.pick(r, 1)
 		op.Request.Path = fmt.Sprintf("/users/%d", op.IDs[0])
-	case w < 40:
-		op.Kind = history.BulkRead
-		op.IDs = known.pick(r, 3)
+	case history.BulkRead, history.BulkDelete:
+		n := 3
+		if op.Kind == history.BulkDelete {
+			n = 2
+		}
+		op.IDs = known.pick(r, n)
 		op.Request.Path = "/users/bulk?ids=" + joinIDs(op.IDs)
-	case w < 45:
-		op.Kind = history.List
+	case history.List:
 		op.IDs = []int64{known.pick(r, 1)[0] - 1} // after
 		op.Request.Path = fmt.Sprintf("/users?after=%d&limit=%d", op.IDs[0], history.ListLimit)
-	case w < 63:
-		op.Kind = history.Update
+	case history.Update:
 		op.IDs = known.pick(r, 1)
 		op.Patches = []crudbench.UserPatch{patch(0)}
 		op.Request.Path, op.Request.Body = fmt.Sprintf("/users/%d", op.IDs[0]), mustJSON(op.Patches[0])
-	case w < 78:
-		op.Kind = history.BulkUpdate
+	case history.BulkUpdate:
 		op.IDs = known.pick(r, 2)
 		items := make([]crudbench.UserUpdate, len(op.IDs))
 		for i, id := range op.IDs {
@@ -227,16 +242,7 @@ func concNewOp(r *rand.Rand, known *concKnown, c, seq int) *history.Op {
 			items[i] = crudbench.UserUpdate{ID: id, UserPatch: op.Patches[i]}
 		}
 		op.Request.Path, op.Request.Body = "/users/bulk", mustJSON(items)
-	case w < 84:
-		op.Kind = history.Delete
-		op.IDs = known.pick(r, 1)
-		op.Request.Path = fmt.Sprintf("/users/%d", op.IDs[0])
-	case w < 87:
-		op.Kind = history.BulkDelete
-		op.IDs = known.pick(r, 2)
-		op.Request.Path = "/users/bulk?ids=" + joinIDs(op.IDs)
 	default:
-		op.Kind = history.CreatePost
 		op.IDs = known.pick(r, 1)
 		op.Post = crudbench.PostCreate{Title: tag, Body: "body of " + tag}
 		op.Request.Path, op.Request.Body = fmt.Sprintf("/users/%d/posts", op.IDs[0]), mustJSON(op.Post)
@@ -251,32 +257,18 @@ func readState(t *testing.T, dsn string) history.State {
 	conn := apitest.MustConnect(t, dsn, "")
 	var st history.State
 	rows, err := conn.Query(ctx, "SELECT id, name, email, age FROM users ORDER BY id")
+	if err == nil {
+		st.Users, err = pgx.CollectRows(rows, pgx.RowToStructByPos[history.Row])
+	}
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("reading users: %v", err)
 	}
-	for rows.Next() {
-		var r history.Row
-		if err := rows.Scan(&r.ID, &r.Name, &r.Email, &r.Age); err != nil {
-			t.Fatal(err)
-		}
-		st.Users = append(st.Users, r)
+	rows, err = conn.Query(ctx, "SELECT id, user_id, title, body, created_at FROM posts ORDER BY id")
+	if err == nil {
+		st.Posts, err = pgx.CollectRows(rows, pgx.RowToStructByPos[crudbench.Post])
 	}
-	if rows.Err() != nil {
-		t.Fatal(rows.Err())
-	}
-	rows, err = conn.Query(ctx, "SELECT id, user_id, title, body FROM posts ORDER BY id")
 	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var p crudbench.Post
-		if err := rows.Scan(&p.ID, &p.UserID, &p.Title, &p.Body); err != nil {
-			t.Fatal(err)
-		}
-		st.Posts = append(st.Posts, p)
-	}
-	if rows.Err() != nil {
-		t.Fatal(rows.Err())
+		t.Fatalf("reading posts: %v", err)
 	}
 	return st
 }
@@ -338,11 +330,10 @@ func concRaceEmail(t *testing.T, s *apitest.Server) {
 // a 409 that says to try again, and nothing may be deleted.
 func TestConcurrentDeadlockIsConflict(t *testing.T) {
 	ctx := context.Background()
-	for _, name := range arms.Names {
+	for _, name := range suite.Arms {
 		t.Run("arm="+name, func(t *testing.T) {
 			app := "crudbench-deadlock-" + name
-			s := apitest.MustServeSeeded(t, name, apitest.Options{Timeout: concDeadline, AppName: app}, apitest.Nine)
-			mon := apitest.MustConnect(t, s.DSN, "")
+			s, mon := apitest.MustServeWatched(t, name, apitest.Options{Timeout: concDeadline, AppName: app}, apitest.Nine)
 			tx, err := apitest.MustConnect(t, s.DSN, "").Begin(ctx)
 			if err != nil {
 				t.Fatal(err)

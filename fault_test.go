@@ -4,15 +4,14 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/crudbench/crudbench"
 	"github.com/crudbench/crudbench/internal/apitest"
-	"github.com/crudbench/crudbench/internal/arms"
 	"github.com/crudbench/crudbench/internal/dbconf"
 	"github.com/crudbench/crudbench/internal/pgtest"
+	"github.com/crudbench/crudbench/internal/suite"
 )
 
 // Fault tests: PostgreSQL going away and coming back, statements outliving
@@ -57,31 +56,29 @@ func TestFaultServerHalted(t *testing.T) {
 	ctx := context.Background()
 	server := pgtest.Server(t)
 	var servers []*apitest.Server
-	for _, name := range arms.Names {
+	for _, name := range suite.Arms {
 		servers = append(servers, apitest.MustServeSeeded(t, name, apitest.Options{}, apitest.Nine))
 	}
 
 	// Load: clients reading and updating on every arm until told to stop.
+	loadCtx, stopLoad := context.WithCancel(ctx)
 	type loadReply struct {
 		apitest.Reply
 		at time.Time
 	}
 	var (
-		stop    atomic.Bool
 		wg      sync.WaitGroup
 		loadMu  sync.Mutex
 		load    = map[string][]loadReply{}
-		resumed atomic.Pointer[time.Time]
+		resumed time.Time // zero until PostgreSQL is resumed; under loadMu
 	)
 	successesAfterResume := func(arm string) int {
 		loadMu.Lock()
 		defer loadMu.Unlock()
 		n := 0
-		if at := resumed.Load(); at != nil {
-			for _, r := range load[arm] {
-				if r.at.After(*at) && r.Status < 300 {
-					n++
-				}
+		for _, r := range load[arm] {
+			if !resumed.IsZero() && r.at.After(resumed) && r.Status < 300 {
+				n++
 			}
 		}
 		return n
@@ -89,7 +86,7 @@ func TestFaultServerHalted(t *testing.T) {
 	for _, s := range servers {
 		for c := range 4 {
 			wg.Go(func() {
-				for i := 0; !stop.Load(); i++ {
+				for i := 0; loadCtx.Err() == nil; i++ {
 					var r apitest.Reply
 					if (c+i)%2 == 0 {
 						r = s.Send(ctx, apitest.Get("/users/1"))
@@ -103,7 +100,7 @@ func TestFaultServerHalted(t *testing.T) {
 			})
 		}
 	}
-	defer func() { stop.Store(true); wg.Wait() }()
+	defer func() { stopLoad(); wg.Wait() }()
 	apitest.Eventually(t, 10*time.Second, func() (bool, string) {
 		loadMu.Lock()
 		defer loadMu.Unlock()
@@ -157,7 +154,9 @@ func TestFaultServerHalted(t *testing.T) {
 		t.Fatalf("resuming PostgreSQL: %v", err)
 	}
 	up = true
-	resumed.Store(&resumedAt)
+	loadMu.Lock()
+	resumed = resumedAt
+	loadMu.Unlock()
 	t.Logf("%s: resumed in %s", server.Provider(), time.Since(resumedAt).Round(time.Millisecond))
 
 	// The running load recovers by itself: the same servers and pools.
@@ -169,7 +168,7 @@ func TestFaultServerHalted(t *testing.T) {
 		}
 		return true, ""
 	})
-	stop.Store(true)
+	stopLoad()
 	wg.Wait()
 
 	for _, s := range servers {
@@ -263,14 +262,13 @@ func lockRow(tb testing.TB, dsn string, id int64) (release func()) {
 func TestFaultDeadlineCancelsQuery(t *testing.T) {
 	const timeout = 300 * time.Millisecond
 	ctx := context.Background()
-	for _, name := range arms.Names {
+	for _, name := range suite.Arms {
 		t.Run("arm="+name, func(t *testing.T) {
 			app := "crudbench-deadline-" + name
-			s := apitest.MustServeSeeded(t, name, apitest.Options{Timeout: timeout, AppName: app}, apitest.Nine)
-			dsn, mon := s.DSN, apitest.MustConnect(t, s.DSN, "")
+			s, mon := apitest.MustServeWatched(t, name, apitest.Options{Timeout: timeout, AppName: app}, apitest.Nine)
 			for _, req := range lockedRequests {
 				t.Run(req.Name, func(t *testing.T) {
-					release := lockRow(t, dsn, 1)
+					release := lockRow(t, s.DSN, 1)
 					// Bounded by the client too: should the deadline not
 					// reach the database, the request would wait for the
 					// lock, which is released only after it returns.
@@ -327,23 +325,19 @@ func TestFaultPoolExhausted(t *testing.T) {
 		burst   = 16
 	)
 	ctx := context.Background()
-	for _, name := range arms.Names {
+	for _, name := range suite.Arms {
 		t.Run("arm="+name, func(t *testing.T) {
 			app := "crudbench-pool-" + name
-			s := apitest.MustServeSeeded(t, name, apitest.Options{Timeout: timeout, AppName: app}, apitest.Nine)
-			dsn, mon := s.DSN, apitest.MustConnect(t, s.DSN, "")
+			s, mon := apitest.MustServeWatched(t, name, apitest.Options{Timeout: timeout, AppName: app}, apitest.Nine)
 
-			var maxOpen atomic.Int64
-			sample := func() {
-				if n := int64(s.Arm.Stats().Open); n > maxOpen.Load() {
-					maxOpen.Store(n)
-				}
-			}
+			maxOpen := 0 // the most connections the pool held; owned by the sampler while requests run
+			sample := func() { maxOpen = max(maxOpen, s.Arm.Stats().Open) }
 			concurrently := func(n int, send func(i int) apitest.Reply) []apitest.Reply {
 				out := make([]apitest.Reply, n)
 				var wg sync.WaitGroup
-				done := make(chan struct{})
+				done, sampled := make(chan struct{}), make(chan struct{})
 				go func() { // sample the pool while the requests run
+					defer close(sampled)
 					for {
 						select {
 						case <-done:
@@ -358,10 +352,11 @@ func TestFaultPoolExhausted(t *testing.T) {
 				}
 				wg.Wait()
 				close(done)
+				<-sampled
 				return out
 			}
 
-			release := lockRow(t, dsn, 1)
+			release := lockRow(t, s.DSN, 1)
 			rctx, cancel := context.WithTimeout(ctx, timeout+settle+time.Second) // see TestFaultDeadlineCancelsQuery
 			defer cancel()
 			replies := concurrently(blocked+free, func(i int) apitest.Reply {
@@ -411,7 +406,7 @@ func TestFaultPoolExhausted(t *testing.T) {
 			if err := mon.QueryRow(ctx, "SELECT name FROM users WHERE id = 1").Scan(&final); err != nil || !names[final] {
 				t.Errorf("user 1 is named %q (err %v), want one of the burst's names", final, err)
 			}
-			if n := maxOpen.Load(); n > 2 {
+			if n := maxOpen; n > 2 {
 				t.Errorf("the pool opened %d connections, want at most 2", n)
 			}
 			apitest.Eventually(t, settle, func() (bool, string) {

@@ -207,6 +207,14 @@ func MustServeSeeded(tb testing.TB, name string, opts Options, fixture ...string
 	return MustServe(tb, name, MustDatabase(tb, fixture...), opts)
 }
 
+// MustServeWatched is MustServeSeeded, and also returns a connection of the
+// test's own to the database, to watch it with.
+func MustServeWatched(tb testing.TB, name string, opts Options, fixture ...string) (*Server, *pgx.Conn) {
+	tb.Helper()
+	s := MustServeSeeded(tb, name, opts, fixture...)
+	return s, MustConnect(tb, s.DSN, "")
+}
+
 // MustServeAll serves every arm, each on a fresh database of its own
 // holding the fixture statements, until tb ends.
 func MustServeAll(tb testing.TB, opts Options, fixture ...string) []*Server {

@@ -253,30 +253,33 @@ func matches(u crudbench.User, id int64, p crudbench.UserPatch) bool {
 	return u.ID == id && (p.Name == nil || *p.Name == u.Name) && (p.Email == nil || *p.Email == u.Email) && (p.Age == nil || *p.Age == u.Age)
 }
 
+// decode decodes the body of op's answer as a T.
+func decode[T any](op *Op) (T, error) {
+	var v T
+	if err := json.Unmarshal(op.Reply.Body, &v); err != nil {
+		return v, fmt.Errorf("decoding the answer: %w", err)
+	}
+	return v, nil
+}
+
 // usersOf decodes the users of a single-user or items answer.
 func usersOf(op *Op, single bool) ([]crudbench.User, error) {
 	if single {
-		var u crudbench.User
-		if err := json.Unmarshal(op.Reply.Body, &u); err != nil {
-			return nil, err
-		}
-		return []crudbench.User{u}, nil
+		u, err := decode[crudbench.User](op)
+		return []crudbench.User{u}, err
 	}
-	var resp httpapi.ItemsResponse
-	if err := json.Unmarshal(op.Reply.Body, &resp); err != nil {
-		return nil, err
-	}
-	return resp.Items, nil
+	resp, err := decode[httpapi.ItemsResponse](op)
+	return resp.Items, err
 }
 
 // apply checks a successful answer against its request and records what
 // it did.
 func (h *history) apply(op *Op) error {
+	if op.Reply.Status >= 300 {
+		return nil // a failure did nothing
+	}
 	switch op.Kind {
 	case Create, BulkCreate:
-		if op.Reply.Status != 201 {
-			return nil
-		}
 		created := Created(op)
 		if len(created) != len(op.Creates) {
 			return fmt.Errorf("%d users in the answer for %d created", len(created), len(op.Creates))
@@ -292,9 +295,6 @@ func (h *history) apply(op *Op) error {
 			h.record(write{op, RowOf(u)})
 		}
 	case Update, BulkUpdate:
-		if op.Reply.Status != 200 {
-			return nil
-		}
 		got, err := usersOf(op, op.Kind == Update)
 		if err != nil {
 			return err
@@ -309,17 +309,12 @@ func (h *history) apply(op *Op) error {
 			h.record(write{op, RowOf(u)})
 		}
 	case Delete:
-		if op.Reply.Status == 204 {
-			h.deletes[op.IDs[0]] = append(h.deletes[op.IDs[0]], op)
-			h.removed[op.IDs[0]] = append(h.removed[op.IDs[0]], op)
-			h.deleted++
-		}
+		h.deletes[op.IDs[0]] = append(h.deletes[op.IDs[0]], op)
+		h.removed[op.IDs[0]] = append(h.removed[op.IDs[0]], op)
+		h.deleted++
 	case BulkDelete:
-		if op.Reply.Status != 200 {
-			return nil
-		}
-		var resp httpapi.DeletedResponse
-		if err := json.Unmarshal(op.Reply.Body, &resp); err != nil {
+		resp, err := decode[httpapi.DeletedResponse](op)
+		if err != nil {
 			return err
 		}
 		if resp.Deleted < 0 || resp.Deleted > len(op.IDs) {
@@ -335,11 +330,8 @@ func (h *history) apply(op *Op) error {
 			}
 		}
 	case CreatePost:
-		if op.Reply.Status != 201 {
-			return nil
-		}
-		var p crudbench.Post
-		if err := json.Unmarshal(op.Reply.Body, &p); err != nil {
+		p, err := decode[crudbench.Post](op)
+		if err != nil {
 			return err
 		}
 		if p.ID <= 0 || p.UserID != op.IDs[0] || p.Title != op.Post.Title || p.Body != op.Post.Body {
