@@ -204,10 +204,10 @@ func report(b *testing.B, m measurement, rowsPerOp int, withQueries bool) {
 	}
 }
 
-// ids returns n ids drawn from [lo, hi] by a generator seeded with seed, so
+// ids returns n ids drawn from [lo, hi] by a generator seeded with stream, so
 // every arm gets the same sequence.
-func ids(seed uint64, n int, lo, hi int64) []int64 {
-	r := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
+func ids(stream uint64, n int, lo, hi int64) []int64 {
+	r := rand.New(rand.NewPCG(stream, 0x9e3779b97f4a7c15))
 	out := make([]int64, n)
 	for i := range out {
 		out[i] = lo + r.Int64N(hi-lo+1)
@@ -244,7 +244,7 @@ func addRows(b *testing.B, pool *pgxpool.Pool, n int, shuffle uint64) []int64 {
 
 // crudCalls prepares b.N single-row requests of op on arm a; touched lists
 // the seeded ids the calls change.
-func crudCalls(b *testing.B, a *benchArm, op string, seed uint64) (calls []apitest.Request, touched []int64) {
+func crudCalls(b *testing.B, a *benchArm, op string, stream uint64) (calls []apitest.Request, touched []int64) {
 	base := a.URL + "/users"
 	rows := int64(bench.rows)
 	calls = make([]apitest.Request, b.N)
@@ -257,22 +257,22 @@ func crudCalls(b *testing.B, a *benchArm, op string, seed uint64) (calls []apite
 				Body: fmt.Sprintf(`{"name":"new %d","email":"new%d.%d@example.com","age":%d}`, i, run, i, i%150)}
 		}
 	case "read":
-		for i, id := range ids(seed, b.N, 1, rows) {
+		for i, id := range ids(stream, b.N, 1, rows) {
 			calls[i] = apitest.Request{Method: "GET", Path: base + "/" + strconv.FormatInt(id, 10), Status: 200, Want: idPrefix(id)}
 		}
 	case "update":
-		touched = ids(seed, b.N, 1, rows)
+		touched = ids(stream, b.N, 1, rows)
 		for i, id := range touched {
 			calls[i] = apitest.Request{Method: "PATCH", Path: base + "/" + strconv.FormatInt(id, 10), Status: 200,
 				Want: fmt.Sprintf(`{"id":%d,"name":"renamed %d",`, id, i),
 				Body: fmt.Sprintf(`{"name":"renamed %d","age":%d}`, i, i%150)}
 		}
 	case "delete":
-		for i, id := range addRows(b, a.admin, b.N, seed) {
+		for i, id := range addRows(b, a.admin, b.N, stream) {
 			calls[i] = apitest.Request{Method: "DELETE", Path: base + "/" + strconv.FormatInt(id, 10), Status: 204}
 		}
 	case "list":
-		for i, id := range ids(seed, b.N, 0, rows-int64(crudbench.DefaultLimit)) {
+		for i, id := range ids(stream, b.N, 0, rows-int64(crudbench.DefaultLimit)) {
 			calls[i] = apitest.Request{Method: "GET", Path: base + "?after=" + strconv.FormatInt(id, 10), Status: 200,
 				Want: `{"items":[{"id":` + strconv.FormatInt(id+1, 10) + `,`}
 		}
