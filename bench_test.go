@@ -229,7 +229,7 @@ func distinct(r *rand.Rand, n int, lo, hi int64) []int64 {
 	return out
 }
 
-func idPrefix(id int64) string { return `{"id":` + strconv.FormatInt(id, 10) + `,` }
+func idPrefix(id int64) []byte { return []byte(`{"id":` + strconv.FormatInt(id, 10) + `,`) }
 
 // addRows inserts n users beyond the seed for deletes to consume and
 // returns their ids in a shuffled order.
@@ -253,7 +253,7 @@ func crudCalls(b *testing.B, a *benchArm, op string, stream uint64) (calls []api
 		run := time.Now().UnixNano()
 		for i := range calls {
 			calls[i] = apitest.Request{Method: "POST", Path: base, Status: 201,
-				Want: fmt.Sprintf(`"name":"new %d","email":"new%d.%d@example.com"`, i, run, i),
+				Want: fmt.Appendf(nil, `"name":"new %d","email":"new%d.%d@example.com"`, i, run, i),
 				Body: fmt.Sprintf(`{"name":"new %d","email":"new%d.%d@example.com","age":%d}`, i, run, i, i%150)}
 		}
 	case "read":
@@ -264,7 +264,7 @@ func crudCalls(b *testing.B, a *benchArm, op string, stream uint64) (calls []api
 		touched = ids(stream, b.N, 1, rows)
 		for i, id := range touched {
 			calls[i] = apitest.Request{Method: "PATCH", Path: base + "/" + strconv.FormatInt(id, 10), Status: 200,
-				Want: fmt.Sprintf(`{"id":%d,"name":"renamed %d",`, id, i),
+				Want: fmt.Appendf(nil, `{"id":%d,"name":"renamed %d",`, id, i),
 				Body: fmt.Sprintf(`{"name":"renamed %d","age":%d}`, i, i%150)}
 		}
 	case "delete":
@@ -274,7 +274,7 @@ func crudCalls(b *testing.B, a *benchArm, op string, stream uint64) (calls []api
 	case "list":
 		for i, id := range ids(stream, b.N, 0, rows-int64(crudbench.DefaultLimit)) {
 			calls[i] = apitest.Request{Method: "GET", Path: base + "?after=" + strconv.FormatInt(id, 10), Status: 200,
-				Want: `{"items":[{"id":` + strconv.FormatInt(id+1, 10) + `,`}
+				Want: []byte(`{"items":[{"id":` + strconv.FormatInt(id+1, 10) + `,`)}
 		}
 	default:
 		b.Fatalf("unknown op %q", op)
@@ -335,7 +335,7 @@ func spreadUpdates(b *testing.B, a *benchArm, calls []apitest.Request) ([]apites
 		id := int64(perm[i%len(perm)] + 1)
 		touched[i] = id
 		calls[i].Path = a.URL + "/users/" + strconv.FormatInt(id, 10)
-		calls[i].Want = fmt.Sprintf(`{"id":%d,"name":"renamed %d",`, id, i)
+		calls[i].Want = fmt.Appendf(nil, `{"id":%d,"name":"renamed %d",`, id, i)
 	}
 	return calls, touched
 }
@@ -368,13 +368,13 @@ func bulkCalls(b *testing.B, a *benchArm, op string, n int) (calls []apitest.Req
 			}
 			body.WriteByte(']')
 			calls[i] = apitest.Request{Method: "POST", Path: base, Body: body.String(), Status: 201,
-				Want: fmt.Sprintf(`"email":"bulk%d.%d.%d@example.com"`, run, i, n-1)}
+				Want: fmt.Appendf(nil, `"email":"bulk%d.%d.%d@example.com"`, run, i, n-1)}
 		}
 	case "read":
 		for i := range calls {
 			set := distinct(r, n, 1, int64(bench.rows))
 			calls[i] = apitest.Request{Method: "GET", Path: base + "?ids=" + joinIDs(set), Status: 200,
-				Want: fmt.Sprintf(`"email":"user%d@example.com"`, slices.Max(set))}
+				Want: fmt.Appendf(nil, `"email":"user%d@example.com"`, slices.Max(set))}
 		}
 	case "update":
 		for i := range calls {
@@ -390,13 +390,13 @@ func bulkCalls(b *testing.B, a *benchArm, op string, n int) (calls []apitest.Req
 			}
 			body.WriteByte(']')
 			calls[i] = apitest.Request{Method: "PATCH", Path: base, Body: body.String(), Status: 200,
-				Want: fmt.Sprintf(`"name":"bulk %d.%d"`, i, n-1)}
+				Want: fmt.Appendf(nil, `"name":"bulk %d.%d"`, i, n-1)}
 		}
 	case "delete":
 		fresh := addRows(b, a.admin, b.N*n, uint64(n))
 		for i := range calls {
 			calls[i] = apitest.Request{Method: "DELETE", Path: base + "?ids=" + joinIDs(fresh[i*n:(i+1)*n]), Status: 200,
-				Want: fmt.Sprintf(`{"deleted":%d}`, n)}
+				Want: fmt.Appendf(nil, `{"deleted":%d}`, n)}
 		}
 	default:
 		b.Fatalf("unknown op %q", op)
@@ -428,7 +428,7 @@ func BenchmarkRelation(b *testing.B) {
 				calls := make([]apitest.Request, b.N)
 				for i, id := range ids(5, b.N, lo, lo+seed.RelationUsers-1) {
 					calls[i] = apitest.Request{Method: "GET", Path: a.URL + "/users/" + strconv.FormatInt(id, 10) + "?include=posts",
-						Status: 200, Want: fmt.Sprintf(`"title":"post %d"`, posts)}
+						Status: 200, Want: fmt.Appendf(nil, `"title":"post %d"`, posts)}
 				}
 				runCalls(b, a, 1, calls, 0)
 			})
@@ -461,7 +461,7 @@ var floors = map[string]func(b *testing.B){
 		a := &benchArm{Server: &apitest.Server{Name: "floor", URL: srv.URL, Client: bench.arms[0].Client}}
 		calls := make([]apitest.Request, b.N)
 		for i := range calls {
-			calls[i] = apitest.Request{Method: "GET", Path: srv.URL + "/users/1", Status: 200, Want: `{"id":1}`}
+			calls[i] = apitest.Request{Method: "GET", Path: srv.URL + "/users/1", Status: 200, Want: []byte(`{"id":1}`)}
 		}
 		runCalls(b, a, 1, calls, 0)
 	},

@@ -66,7 +66,7 @@ func TestSend(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
-	req := apitest.Request{Method: "GET", Path: "/users/1", Status: 200, Want: `"id":1`}
+	req := apitest.Request{Method: "GET", Path: "/users/1", Status: 200, Want: []byte(`"id":1`)}
 	for _, c := range []struct {
 		rep  apitest.Reply
 		want string // in the error; empty for none
@@ -86,5 +86,15 @@ func TestCheck(t *testing.T) {
 	}
 	if err := (&apitest.Request{Method: "GET", Path: "/"}).Check(apitest.Reply{Status: 500}); err != nil {
 		t.Errorf("a request without expectations rejected a reply: %v", err)
+	}
+}
+
+// TestCheckAllocatesNothing: benchmarks check every answer inside the timed
+// region, so a check must not add to their allocations.
+func TestCheckAllocatesNothing(t *testing.T) {
+	req := apitest.Request{Status: 200, Want: []byte(`{"id":12345,"name":"renamed 12345678",`)}
+	rep := apitest.Reply{Status: 200, Body: []byte(strings.Repeat("x", 100) + `{"id":12345,"name":"renamed 12345678","age":1}`)}
+	if n := testing.AllocsPerRun(100, func() { _ = req.Check(rep) }); n != 0 {
+		t.Errorf("Check allocates %v times, want 0", n)
 	}
 }
