@@ -17,11 +17,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -31,58 +29,56 @@ import (
 	"time"
 
 	"github.com/crudbench/crudbench"
-	"github.com/crudbench/crudbench/internal/arms"
+	"github.com/crudbench/crudbench/internal/apitest"
 	"github.com/crudbench/crudbench/internal/dbconf"
 	"github.com/crudbench/crudbench/internal/pgtest"
+	"github.com/crudbench/crudbench/internal/seed"
+	"github.com/crudbench/crudbench/internal/suite"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // benchArm is one arm served over HTTP on its own seeded database.
 type benchArm struct {
-	*armServer
-	admin  *pgxpool.Pool // untraced: preparation and restores
-	client *http.Client
+	*apitest.Server
+	admin   *pgxpool.Pool // untraced: preparation and restores
+	queries *dbconf.QueryCounter
 }
 
-// suite is shared by all benchmarks of a run; it is built on first use.
-var suite struct {
+// bench is shared by all benchmarks of a run; it is built on first use.
+var bench struct {
 	once  sync.Once
 	err   error
 	rows  int
-	arms  []*benchArm
+	arms  []*benchArm   // in suite.Arms order
 	floor *pgxpool.Pool // the floor benchmarks' pool, on a seeded database of its own
 }
 
-// Relation users: ids 1..relUsers have 10 posts each, the next relUsers
-// have 100 each.
-const relUsers = 100
-
 func benchSetup(b *testing.B) {
 	b.Helper()
-	suite.once.Do(func() { suite.err = buildSuite(b) })
-	if suite.err != nil {
-		b.Fatal(suite.err)
+	bench.once.Do(func() { bench.err = buildBench() })
+	if bench.err != nil {
+		b.Fatal(bench.err)
 	}
 }
 
-func buildSuite(b *testing.B) error {
-	rows, err := seededRows()
+func buildBench() error {
+	rows, err := seed.Rows()
 	if err != nil {
 		return err
 	}
-	suite.rows = rows
+	bench.rows = rows
 	ctx := context.Background()
-	seed, err := pgtest.SharedDatabase("")
+	seeded, err := pgtest.SharedDatabase("")
 	if err != nil {
 		return err
 	}
-	for _, stmt := range seedSQL(rows) {
-		if err := pgtest.Exec(ctx, seed, stmt); err != nil {
+	for _, stmt := range seed.Large(rows) {
+		if err := pgtest.Exec(ctx, seeded, stmt); err != nil {
 			return fmt.Errorf("seeding %d users: %w", rows, err)
 		}
 	}
-	for _, name := range append(slices.Clone(arms.Names), "floor") {
-		dsn, err := pgtest.SharedDatabase(seed)
+	for _, name := range append(slices.Clone(suite.Arms), "floor") {
+		dsn, err := pgtest.SharedDatabase(seeded)
 		if err != nil {
 			return err
 		}
@@ -94,7 +90,7 @@ func buildSuite(b *testing.B) error {
 				return err
 			}
 			pgtest.AtExit(floor.Close)
-			suite.floor = floor
+			bench.floor = floor
 			continue
 		}
 		admin, err := dbconf.NewPool(ctx, dsn, nil)
@@ -102,77 +98,26 @@ func buildSuite(b *testing.B) error {
 			return err
 		}
 		pgtest.AtExit(admin.Close)
-		as, err := openArm(name, dsn, true)
+		queries := new(dbconf.QueryCounter)
+		s, err := apitest.Serve(name, dsn, apitest.Options{Tracer: queries})
 		if err != nil {
 			return err
 		}
-		pgtest.AtExit(as.close)
+		pgtest.AtExit(s.Close)
 		tr := &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, DisableCompression: true}
 		pgtest.AtExit(tr.CloseIdleConnections)
-		suite.arms = append(suite.arms, &benchArm{armServer: as, admin: admin, client: &http.Client{Transport: tr}})
+		s.Client = &http.Client{Transport: tr}
+		bench.arms = append(bench.arms, &benchArm{Server: s, admin: admin, queries: queries})
 	}
 	return nil
 }
 
-func seededRows() (int, error) {
-	v := os.Getenv("CRUDBENCH_ROWS")
-	if v == "" {
-		return 10_000, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 2*relUsers {
-		return 0, fmt.Errorf("CRUDBENCH_ROWS=%q: want an integer of at least %d", v, 2*relUsers)
-	}
-	return n, nil
-}
-
-// seedSQL fills a database with rows users whose values follow from their
-// id (so restores can recompute them) and the posts of the relation users.
-// Autovacuum is off on these tables: restores vacuum them explicitly, so
-// background work does not land inside a measurement.
-func seedSQL(rows int) []string {
-	return []string{
-		fmt.Sprintf(`INSERT INTO users (name, email, age) SELECT 'user ' || g, 'user' || g || '@example.com', g %% 100 FROM generate_series(1, %d) g`, rows),
-		fmt.Sprintf(`INSERT INTO posts (user_id, title, body) SELECT u, 'post ' || p, repeat('lorem ipsum ', 20) FROM generate_series(1, %d) u, generate_series(1, 10) p ORDER BY u, p`, relUsers),
-		fmt.Sprintf(`INSERT INTO posts (user_id, title, body) SELECT u, 'post ' || p, repeat('lorem ipsum ', 20) FROM generate_series(%d, %d) u, generate_series(1, 100) p ORDER BY u, p`, relUsers+1, 2*relUsers),
-		`ALTER TABLE users SET (autovacuum_enabled = off)`,
-		`ALTER TABLE posts SET (autovacuum_enabled = off)`,
-		`VACUUM ANALYZE users`,
-		`VACUUM ANALYZE posts`,
-	}
-}
-
-// restore puts the database back in its seeded state: rows beyond the seed
-// deleted, the id sequence rewound, touched rows given their seed values
-// again (seeding set updated_at = created_at), dead rows vacuumed. The rows
-// are the same; their physical placement may differ.
+// restore puts the database back in its seeded state (see seed.Restore).
 func restore(b *testing.B, pool *pgxpool.Pool, touched []int64) {
 	b.Helper()
-	ctx := context.Background()
-	stmts := []struct {
-		sql  string
-		args []any
-	}{
-		{`DELETE FROM users WHERE id > $1`, []any{suite.rows}},
-		{`SELECT setval(pg_get_serial_sequence('users', 'id'), $1)`, []any{suite.rows}},
-		{`UPDATE users SET name = 'user ' || id, email = 'user' || id || '@example.com', age = id % 100, updated_at = created_at WHERE id = ANY($1)`, []any{touched}},
-		{`VACUUM users`, nil},
+	if err := seed.Restore(context.Background(), pool, bench.rows, touched); err != nil {
+		b.Fatal(err)
 	}
-	for _, s := range stmts {
-		if _, err := pool.Exec(ctx, s.sql, s.args...); err != nil {
-			b.Fatalf("restoring seeded state: %s: %v", s.sql, err)
-		}
-	}
-}
-
-// call is one prepared request and how to check its answer.
-type call struct {
-	method string
-	url    string
-	body   []byte
-	status int
-	// want, if set, must occur in the response body.
-	want []byte
 }
 
 // measurement is what one benchmark run recorded.
@@ -183,9 +128,10 @@ type measurement struct {
 }
 
 // runCalls sends calls[i] for i in 0..b.N-1 from conc clients, times each
-// request, checks each answer, and reports the suite's metrics. Everything
-// it needs is allocated before the timer starts.
-func runCalls(b *testing.B, a *benchArm, conc int, calls []call, rowsPerOp int) {
+// request, checks each answer against it, and reports the suite's metrics.
+// Every call's Path is an absolute URL. Everything it needs is allocated
+// before the timer starts.
+func runCalls(b *testing.B, a *benchArm, conc int, calls []apitest.Request, rowsPerOp int) {
 	b.Helper()
 	if len(calls) != b.N {
 		b.Fatalf("prepared %d calls for %d iterations", len(calls), b.N)
@@ -204,6 +150,7 @@ func runCalls(b *testing.B, a *benchArm, conc int, calls []call, rowsPerOp int) 
 	if a.queries != nil {
 		q0 = a.queries.Count()
 	}
+	ctx := context.Background()
 	runtime.GC() // the garbage of preparing calls is not the arm's
 	b.ResetTimer()
 	start := time.Now()
@@ -216,9 +163,9 @@ func runCalls(b *testing.B, a *benchArm, conc int, calls []call, rowsPerOp int) 
 					return
 				}
 				t0 := time.Now()
-				err := a.do(&calls[i], buf)
+				rep := apitest.Send(ctx, a.Client, "", &calls[i], buf)
 				m.lat[i] = time.Since(t0)
-				if err != nil {
+				if err := calls[i].Check(rep); err != nil {
 					failed.CompareAndSwap(nil, &err)
 					return
 				}
@@ -229,44 +176,12 @@ func runCalls(b *testing.B, a *benchArm, conc int, calls []call, rowsPerOp int) 
 	m.elapsed = time.Since(start)
 	b.StopTimer()
 	if err := failed.Load(); err != nil {
-		b.Fatalf("arm=%s: %v", a.name, *err)
+		b.Fatalf("arm=%s: %v", a.Name, *err)
 	}
 	if a.queries != nil {
 		m.queries = a.queries.Count() - q0
 	}
 	report(b, m, rowsPerOp, a.queries != nil)
-}
-
-// do sends one call and checks its status and body.
-func (a *benchArm) do(c *call, buf *bytes.Buffer) error {
-	var body io.Reader
-	if c.body != nil {
-		body = bytes.NewReader(c.body)
-	}
-	req, err := http.NewRequest(c.method, c.url, body)
-	if err != nil {
-		return err
-	}
-	if c.body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := a.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("%s %.100s: %w", c.method, c.url, err)
-	}
-	buf.Reset()
-	_, err = buf.ReadFrom(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return fmt.Errorf("%s %.100s: reading body: %w", c.method, c.url, err)
-	}
-	if resp.StatusCode != c.status {
-		return fmt.Errorf("%s %.100s: status %d, want %d: %.300s", c.method, c.url, resp.StatusCode, c.status, buf.Bytes())
-	}
-	if c.want != nil && !bytes.Contains(buf.Bytes(), c.want) {
-		return fmt.Errorf("%s %.100s: body lacks %q: %.300s", c.method, c.url, c.want, buf.Bytes())
-	}
-	return nil
 }
 
 // report adds the custom metrics: latency percentiles, throughput, statements
@@ -289,10 +204,10 @@ func report(b *testing.B, m measurement, rowsPerOp int, withQueries bool) {
 	}
 }
 
-// ids returns n ids drawn from [lo, hi] by a generator seeded with seed, so
+// ids returns n ids drawn from [lo, hi] by a generator seeded with stream, so
 // every arm gets the same sequence.
-func ids(seed uint64, n int, lo, hi int64) []int64 {
-	r := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
+func ids(stream uint64, n int, lo, hi int64) []int64 {
+	r := rand.New(rand.NewPCG(stream, 0x9e3779b97f4a7c15))
 	out := make([]int64, n)
 	for i := range out {
 		out[i] = lo + r.Int64N(hi-lo+1)
@@ -318,54 +233,48 @@ func idPrefix(id int64) []byte { return []byte(`{"id":` + strconv.FormatInt(id, 
 
 // addRows inserts n users beyond the seed for deletes to consume and
 // returns their ids in a shuffled order.
-func addRows(b *testing.B, pool *pgxpool.Pool, n int, seed uint64) []int64 {
+func addRows(b *testing.B, pool *pgxpool.Pool, n int, shuffle uint64) []int64 {
 	b.Helper()
-	_, err := pool.Exec(context.Background(), `INSERT INTO users (name, email, age)
-		SELECT 'extra ' || g, 'extra' || g || '@example.com', g % 100 FROM generate_series(1, $1) g`, n)
+	ids, err := seed.Extra(context.Background(), pool, bench.rows, n, shuffle)
 	if err != nil {
 		b.Fatalf("preparing %d rows to delete: %v", n, err)
 	}
-	out := make([]int64, n)
-	for i := range out {
-		out[i] = int64(suite.rows + 1 + i)
-	}
-	rand.New(rand.NewPCG(seed, 1)).Shuffle(n, func(i, j int) { out[i], out[j] = out[j], out[i] })
-	return out
+	return ids
 }
 
 // crudCalls prepares b.N single-row requests of op on arm a; touched lists
 // the seeded ids the calls change.
-func crudCalls(b *testing.B, a *benchArm, op string, seed uint64) (calls []call, touched []int64) {
-	base := a.srv.URL + "/users"
-	rows := int64(suite.rows)
-	calls = make([]call, b.N)
+func crudCalls(b *testing.B, a *benchArm, op string, stream uint64) (calls []apitest.Request, touched []int64) {
+	base := a.URL + "/users"
+	rows := int64(bench.rows)
+	calls = make([]apitest.Request, b.N)
 	switch op {
 	case "create":
 		run := time.Now().UnixNano()
 		for i := range calls {
-			calls[i] = call{method: "POST", url: base, status: 201,
-				want: fmt.Appendf(nil, `"name":"new %d","email":"new%d.%d@example.com"`, i, run, i),
-				body: fmt.Appendf(nil, `{"name":"new %d","email":"new%d.%d@example.com","age":%d}`, i, run, i, i%150)}
+			calls[i] = apitest.Request{Method: "POST", Path: base, Status: 201,
+				Want: fmt.Appendf(nil, `"name":"new %d","email":"new%d.%d@example.com"`, i, run, i),
+				Body: fmt.Sprintf(`{"name":"new %d","email":"new%d.%d@example.com","age":%d}`, i, run, i, i%150)}
 		}
 	case "read":
-		for i, id := range ids(seed, b.N, 1, rows) {
-			calls[i] = call{method: "GET", url: base + "/" + strconv.FormatInt(id, 10), status: 200, want: idPrefix(id)}
+		for i, id := range ids(stream, b.N, 1, rows) {
+			calls[i] = apitest.Request{Method: "GET", Path: base + "/" + strconv.FormatInt(id, 10), Status: 200, Want: idPrefix(id)}
 		}
 	case "update":
-		touched = ids(seed, b.N, 1, rows)
+		touched = ids(stream, b.N, 1, rows)
 		for i, id := range touched {
-			calls[i] = call{method: "PATCH", url: base + "/" + strconv.FormatInt(id, 10), status: 200,
-				want: fmt.Appendf(nil, `{"id":%d,"name":"renamed %d",`, id, i),
-				body: fmt.Appendf(nil, `{"name":"renamed %d","age":%d}`, i, i%150)}
+			calls[i] = apitest.Request{Method: "PATCH", Path: base + "/" + strconv.FormatInt(id, 10), Status: 200,
+				Want: fmt.Appendf(nil, `{"id":%d,"name":"renamed %d",`, id, i),
+				Body: fmt.Sprintf(`{"name":"renamed %d","age":%d}`, i, i%150)}
 		}
 	case "delete":
-		for i, id := range addRows(b, a.admin, b.N, seed) {
-			calls[i] = call{method: "DELETE", url: base + "/" + strconv.FormatInt(id, 10), status: 204}
+		for i, id := range addRows(b, a.admin, b.N, stream) {
+			calls[i] = apitest.Request{Method: "DELETE", Path: base + "/" + strconv.FormatInt(id, 10), Status: 204}
 		}
 	case "list":
-		for i, id := range ids(seed, b.N, 0, rows-int64(crudbench.DefaultLimit)) {
-			calls[i] = call{method: "GET", url: base + "?after=" + strconv.FormatInt(id, 10), status: 200,
-				want: []byte(`{"items":[{"id":` + strconv.FormatInt(id+1, 10) + `,`)}
+		for i, id := range ids(stream, b.N, 0, rows-int64(crudbench.DefaultLimit)) {
+			calls[i] = apitest.Request{Method: "GET", Path: base + "?after=" + strconv.FormatInt(id, 10), Status: 200,
+				Want: []byte(`{"items":[{"id":` + strconv.FormatInt(id+1, 10) + `,`)}
 		}
 	default:
 		b.Fatalf("unknown op %q", op)
@@ -376,9 +285,9 @@ func crudCalls(b *testing.B, a *benchArm, op string, seed uint64) (calls []call,
 // BenchmarkCRUD measures one request per iteration, serially.
 func BenchmarkCRUD(b *testing.B) {
 	benchSetup(b)
-	for _, a := range suite.arms {
-		for _, op := range []string{"create", "read", "update", "delete", "list"} {
-			b.Run("arm="+a.name+"/op="+op, func(b *testing.B) {
+	for _, a := range bench.arms {
+		for _, op := range suite.CRUDOps {
+			b.Run("arm="+a.Name+"/op="+op, func(b *testing.B) {
 				calls, touched := crudCalls(b, a, op, 1)
 				b.Cleanup(func() { restore(b, a.admin, touched) })
 				runCalls(b, a, 1, calls, 0)
@@ -390,23 +299,28 @@ func BenchmarkCRUD(b *testing.B) {
 // BenchmarkParallel measures throughput and tail latency with conc clients.
 func BenchmarkParallel(b *testing.B) {
 	benchSetup(b)
-	levels := []int{1, 16, 64}
+	matrix(b, suite.ParallelOps, "conc", suite.ConcLevels, func(b *testing.B, a *benchArm, op string, conc int) {
+		calls, touched := crudCalls(b, a, op, 2)
+		if op == "update" {
+			// Two clients updating one row would serialise on its lock; give each
+			// request a row of its own when the table allows.
+			calls, touched = spreadUpdates(b, a, calls)
+		}
+		b.Cleanup(func() { restore(b, a.admin, touched) })
+		runCalls(b, a, conc, calls, 0)
+	})
+}
+
+// matrix runs f as sub-benchmark arm=A/op=O/key=N for every arm, op of ops
+// and N of sizes; -short drops the last size.
+func matrix(b *testing.B, ops []string, key string, sizes []int, f func(b *testing.B, a *benchArm, op string, n int)) {
 	if testing.Short() {
-		levels = []int{1, 16}
+		sizes = suite.Short(sizes)
 	}
-	for _, a := range suite.arms {
-		for _, op := range []string{"read", "update", "create"} {
-			for _, conc := range levels {
-				b.Run(fmt.Sprintf("arm=%s/op=%s/conc=%d", a.name, op, conc), func(b *testing.B) {
-					calls, touched := crudCalls(b, a, op, 2)
-					if op == "update" {
-						// Two clients updating one row would serialise on its lock; give each
-						// request a row of its own when the table allows.
-						calls, touched = spreadUpdates(b, a, calls)
-					}
-					b.Cleanup(func() { restore(b, a.admin, touched) })
-					runCalls(b, a, conc, calls, 0)
-				})
+	for _, a := range bench.arms {
+		for _, op := range ops {
+			for _, n := range sizes {
+				b.Run(fmt.Sprintf("arm=%s/op=%s/%s=%d", a.Name, op, key, n), func(b *testing.B) { f(b, a, op, n) })
 			}
 		}
 	}
@@ -414,14 +328,14 @@ func BenchmarkParallel(b *testing.B) {
 
 // spreadUpdates rewrites update calls so that consecutive requests touch
 // different rows: ids cycle through a shuffled permutation of the table.
-func spreadUpdates(b *testing.B, a *benchArm, calls []call) ([]call, []int64) {
-	perm := rand.New(rand.NewPCG(3, 3)).Perm(suite.rows)
+func spreadUpdates(b *testing.B, a *benchArm, calls []apitest.Request) ([]apitest.Request, []int64) {
+	perm := rand.New(rand.NewPCG(3, 3)).Perm(bench.rows)
 	touched := make([]int64, len(calls))
 	for i := range calls {
 		id := int64(perm[i%len(perm)] + 1)
 		touched[i] = id
-		calls[i].url = a.srv.URL + "/users/" + strconv.FormatInt(id, 10)
-		calls[i].want = fmt.Appendf(nil, `{"id":%d,"name":"renamed %d",`, id, i)
+		calls[i].Path = a.URL + "/users/" + strconv.FormatInt(id, 10)
+		calls[i].Want = fmt.Appendf(nil, `{"id":%d,"name":"renamed %d",`, id, i)
 	}
 	return calls, touched
 }
@@ -429,27 +343,17 @@ func spreadUpdates(b *testing.B, a *benchArm, calls []call) ([]call, []int64) {
 // BenchmarkBulk measures one bulk request of n rows per iteration.
 func BenchmarkBulk(b *testing.B) {
 	benchSetup(b)
-	sizes := []int{10, 100, 1000}
-	if testing.Short() {
-		sizes = []int{10, 100}
-	}
-	for _, a := range suite.arms {
-		for _, op := range []string{"create", "read", "update", "delete"} {
-			for _, n := range sizes {
-				b.Run(fmt.Sprintf("arm=%s/op=%s/n=%d", a.name, op, n), func(b *testing.B) {
-					calls, touched := bulkCalls(b, a, op, n)
-					b.Cleanup(func() { restore(b, a.admin, touched) })
-					runCalls(b, a, 1, calls, n)
-				})
-			}
-		}
-	}
+	matrix(b, suite.BulkOps, "n", suite.BulkSizes, func(b *testing.B, a *benchArm, op string, n int) {
+		calls, touched := bulkCalls(b, a, op, n)
+		b.Cleanup(func() { restore(b, a.admin, touched) })
+		runCalls(b, a, 1, calls, n)
+	})
 }
 
-func bulkCalls(b *testing.B, a *benchArm, op string, n int) (calls []call, touched []int64) {
-	base := a.srv.URL + "/users/bulk"
+func bulkCalls(b *testing.B, a *benchArm, op string, n int) (calls []apitest.Request, touched []int64) {
+	base := a.URL + "/users/bulk"
 	r := rand.New(rand.NewPCG(uint64(n), 4))
-	calls = make([]call, b.N)
+	calls = make([]apitest.Request, b.N)
 	switch op {
 	case "create":
 		run := time.Now().UnixNano()
@@ -463,18 +367,18 @@ func bulkCalls(b *testing.B, a *benchArm, op string, n int) (calls []call, touch
 				fmt.Fprintf(&body, `{"name":"bulk %d.%d","email":"bulk%d.%d.%d@example.com","age":%d}`, i, j, run, i, j, j%150)
 			}
 			body.WriteByte(']')
-			calls[i] = call{method: "POST", url: base, body: body.Bytes(), status: 201,
-				want: fmt.Appendf(nil, `"email":"bulk%d.%d.%d@example.com"`, run, i, n-1)}
+			calls[i] = apitest.Request{Method: "POST", Path: base, Body: body.String(), Status: 201,
+				Want: fmt.Appendf(nil, `"email":"bulk%d.%d.%d@example.com"`, run, i, n-1)}
 		}
 	case "read":
 		for i := range calls {
-			set := distinct(r, n, 1, int64(suite.rows))
-			calls[i] = call{method: "GET", url: base + "?ids=" + joinIDs(set), status: 200,
-				want: fmt.Appendf(nil, `"email":"user%d@example.com"`, slices.Max(set))}
+			set := distinct(r, n, 1, int64(bench.rows))
+			calls[i] = apitest.Request{Method: "GET", Path: base + "?ids=" + joinIDs(set), Status: 200,
+				Want: fmt.Appendf(nil, `"email":"user%d@example.com"`, slices.Max(set))}
 		}
 	case "update":
 		for i := range calls {
-			set := distinct(r, n, 1, int64(suite.rows))
+			set := distinct(r, n, 1, int64(bench.rows))
 			touched = append(touched, set...)
 			var body bytes.Buffer
 			body.WriteByte('[')
@@ -485,14 +389,14 @@ func bulkCalls(b *testing.B, a *benchArm, op string, n int) (calls []call, touch
 				fmt.Fprintf(&body, `{"id":%d,"name":"bulk %d.%d","age":%d}`, id, i, j, (i+j)%150)
 			}
 			body.WriteByte(']')
-			calls[i] = call{method: "PATCH", url: base, body: body.Bytes(), status: 200,
-				want: fmt.Appendf(nil, `"name":"bulk %d.%d"`, i, n-1)}
+			calls[i] = apitest.Request{Method: "PATCH", Path: base, Body: body.String(), Status: 200,
+				Want: fmt.Appendf(nil, `"name":"bulk %d.%d"`, i, n-1)}
 		}
 	case "delete":
 		fresh := addRows(b, a.admin, b.N*n, uint64(n))
 		for i := range calls {
-			calls[i] = call{method: "DELETE", url: base + "?ids=" + joinIDs(fresh[i*n:(i+1)*n]), status: 200,
-				want: fmt.Appendf(nil, `{"deleted":%d}`, n)}
+			calls[i] = apitest.Request{Method: "DELETE", Path: base + "?ids=" + joinIDs(fresh[i*n:(i+1)*n]), Status: 200,
+				Want: fmt.Appendf(nil, `{"deleted":%d}`, n)}
 		}
 	default:
 		b.Fatalf("unknown op %q", op)
@@ -514,17 +418,17 @@ func joinIDs(ids []int64) string {
 // BenchmarkRelation measures a user with all its posts (?include=posts).
 func BenchmarkRelation(b *testing.B) {
 	benchSetup(b)
-	for _, a := range suite.arms {
-		for _, posts := range []int{10, 100} {
-			b.Run(fmt.Sprintf("arm=%s/posts=%d", a.name, posts), func(b *testing.B) {
+	for _, a := range bench.arms {
+		for _, posts := range suite.RelationPosts {
+			b.Run(fmt.Sprintf("arm=%s/posts=%d", a.Name, posts), func(b *testing.B) {
 				lo := int64(1)
 				if posts == 100 {
-					lo = relUsers + 1
+					lo = seed.RelationUsers + 1
 				}
-				calls := make([]call, b.N)
-				for i, id := range ids(5, b.N, lo, lo+relUsers-1) {
-					calls[i] = call{method: "GET", url: a.srv.URL + "/users/" + strconv.FormatInt(id, 10) + "?include=posts",
-						status: 200, want: fmt.Appendf(nil, `"title":"post %d"`, posts)}
+				calls := make([]apitest.Request, b.N)
+				for i, id := range ids(5, b.N, lo, lo+seed.RelationUsers-1) {
+					calls[i] = apitest.Request{Method: "GET", Path: a.URL + "/users/" + strconv.FormatInt(id, 10) + "?include=posts",
+						Status: 200, Want: fmt.Appendf(nil, `"title":"post %d"`, posts)}
 				}
 				runCalls(b, a, 1, calls, 0)
 			})
@@ -537,34 +441,45 @@ func BenchmarkRelation(b *testing.B) {
 // bare pgx point select and insert without HTTP.
 func BenchmarkFloor(b *testing.B) {
 	benchSetup(b)
-	b.Run("op=http-noop", func(b *testing.B) {
+	for _, op := range suite.FloorOps {
+		f, ok := floors[op]
+		if !ok {
+			b.Fatalf("no floor benchmark for op %q", op)
+		}
+		b.Run("op="+op, f)
+	}
+}
+
+// floors are the floor benchmarks by op.
+var floors = map[string]func(b *testing.B){
+	"http-noop": func(b *testing.B) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.Write([]byte(`{"id":1}`))
 		}))
 		defer srv.Close()
-		a := &benchArm{armServer: &armServer{name: "floor", srv: srv}, client: suite.arms[0].client}
-		calls := make([]call, b.N)
+		a := &benchArm{Server: &apitest.Server{Name: "floor", URL: srv.URL, Client: bench.arms[0].Client}}
+		calls := make([]apitest.Request, b.N)
 		for i := range calls {
-			calls[i] = call{method: "GET", url: srv.URL + "/users/1", status: 200, want: []byte(`{"id":1}`)}
+			calls[i] = apitest.Request{Method: "GET", Path: srv.URL + "/users/1", Status: 200, Want: []byte(`{"id":1}`)}
 		}
 		runCalls(b, a, 1, calls, 0)
-	})
-	b.Run("op=select", func(b *testing.B) {
-		idv := ids(1, b.N, 1, int64(suite.rows))
+	},
+	"select": func(b *testing.B) {
+		idv := ids(1, b.N, 1, int64(bench.rows))
 		floorLoop(b, func(ctx context.Context, i int) error {
 			var id, age int64
 			var name, email string
 			var created, updated time.Time
-			err := suite.floor.QueryRow(ctx, `SELECT id, name, email, age, created_at, updated_at FROM users WHERE id = $1`, idv[i]).
+			err := bench.floor.QueryRow(ctx, `SELECT id, name, email, age, created_at, updated_at FROM users WHERE id = $1`, idv[i]).
 				Scan(&id, &name, &email, &age, &created, &updated)
 			if err == nil && id != idv[i] {
 				err = fmt.Errorf("select %d returned id %d", idv[i], id)
 			}
 			return err
 		})
-	})
-	b.Run("op=insert", func(b *testing.B) {
+	},
+	"insert": func(b *testing.B) {
 		run := time.Now().UnixNano()
 		emails := make([]string, b.N)
 		for i := range emails {
@@ -572,11 +487,11 @@ func BenchmarkFloor(b *testing.B) {
 		}
 		floorLoop(b, func(ctx context.Context, i int) error {
 			var id int64
-			return suite.floor.QueryRow(ctx, `INSERT INTO users (name, email, age) VALUES ($1, $2, $3) RETURNING id`,
+			return bench.floor.QueryRow(ctx, `INSERT INTO users (name, email, age) VALUES ($1, $2, $3) RETURNING id`,
 				"floor", emails[i], int32(i%150)).Scan(&id)
 		})
-		restore(b, suite.floor, nil)
-	})
+		restore(b, bench.floor, nil)
+	},
 }
 
 // floorLoop times f for each iteration, serially, and reports the same

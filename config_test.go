@@ -9,6 +9,7 @@ import (
 
 	"github.com/crudbench/crudbench/internal/dbconf"
 	"github.com/crudbench/crudbench/internal/pgserver"
+	"github.com/crudbench/crudbench/internal/seed"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -35,7 +36,7 @@ func printConfig(s *pgserver.Server) error {
 	if err != nil {
 		return err
 	}
-	rows, err := seededRows()
+	rows, err := seed.Rows()
 	if err != nil {
 		return err
 	}

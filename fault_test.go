@@ -4,16 +4,14 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/crudbench/crudbench"
-	"github.com/crudbench/crudbench/httpapi"
-	"github.com/crudbench/crudbench/internal/arms"
+	"github.com/crudbench/crudbench/internal/apitest"
 	"github.com/crudbench/crudbench/internal/dbconf"
 	"github.com/crudbench/crudbench/internal/pgtest"
-	"github.com/jackc/pgx/v5"
+	"github.com/crudbench/crudbench/internal/suite"
 )
 
 // Fault tests: PostgreSQL going away and coming back, statements outliving
@@ -33,33 +31,21 @@ const (
 
 const unavailableMessage = "The database is unavailable; try again shortly."
 
-// faultSeed is the rows fault tests start from.
-const faultSeed = `INSERT INTO users (name, email, age) VALUES
-	('Ada', 'ada@example.com', 36), ('Bob', 'bob@example.com', 41), ('Cy', 'cy@example.com', 0),
-	('Di', 'di@example.com', 5), ('Ed', 'ed@example.com', 6), ('Flo', 'flo@example.com', 7),
-	('Gus', 'gus@example.com', 8), ('Hal', 'hal@example.com', 9), ('Ivy', 'ivy@example.com', 10)`
-
-// faultRequest is one request of a fault test and the status it gets when
-// nothing is wrong.
-type faultRequest struct {
-	name, method, path, body string
-	ok                       int
-}
-
 // everyKind is one request of each kind the API serves, in an order where
-// each succeeds on faultSeed.
-var everyKind = []faultRequest{
-	{"read", "GET", "/users/1", "", 200},
-	{"read-with-posts", "GET", "/users/1?include=posts", "", 200},
-	{"list", "GET", "/users?limit=5", "", 200},
-	{"create", "POST", "/users", `{"name":"New","email":"new@example.com"}`, 201},
-	{"update", "PATCH", "/users/1", `{"age":37}`, 200},
-	{"delete", "DELETE", "/users/2", "", 204},
-	{"bulk-create", "POST", "/users/bulk", `[{"name":"B1","email":"b1@example.com"},{"name":"B2","email":"b2@example.com"}]`, 201},
-	{"bulk-read", "GET", "/users/bulk?ids=1,3", "", 200},
-	{"bulk-update", "PATCH", "/users/bulk", `[{"id":1,"age":38},{"id":3,"name":"Cyd"}]`, 200},
-	{"bulk-delete", "DELETE", "/users/bulk?ids=4,5", "", 200},
-	{"create-post", "POST", "/users/1/posts", `{"title":"Hi"}`, 201},
+// each succeeds on the fixture Nine, with the status it gets when nothing
+// is wrong.
+var everyKind = []apitest.Request{
+	{Name: "read", Method: "GET", Path: "/users/1", Status: 200},
+	{Name: "read-with-posts", Method: "GET", Path: "/users/1?include=posts", Status: 200},
+	{Name: "list", Method: "GET", Path: "/users?limit=5", Status: 200},
+	{Name: "create", Method: "POST", Path: "/users", Body: `{"name":"New","email":"new@example.com"}`, Status: 201},
+	{Name: "update", Method: "PATCH", Path: "/users/1", Body: `{"age":37}`, Status: 200},
+	{Name: "delete", Method: "DELETE", Path: "/users/2", Status: 204},
+	{Name: "bulk-create", Method: "POST", Path: "/users/bulk", Body: `[{"name":"B1","email":"b1@example.com"},{"name":"B2","email":"b2@example.com"}]`, Status: 201},
+	{Name: "bulk-read", Method: "GET", Path: "/users/bulk?ids=1,3", Status: 200},
+	{Name: "bulk-update", Method: "PATCH", Path: "/users/bulk", Body: `[{"id":1,"age":38},{"id":3,"name":"Cyd"}]`, Status: 200},
+	{Name: "bulk-delete", Method: "DELETE", Path: "/users/bulk?ids=4,5", Status: 200},
+	{Name: "create-post", Method: "POST", Path: "/users/1/posts", Body: `{"title":"Hi"}`, Status: 201},
 }
 
 // TestFaultServerHalted halts PostgreSQL under load, as a crash would, and
@@ -69,36 +55,30 @@ var everyKind = []faultRequest{
 func TestFaultServerHalted(t *testing.T) {
 	ctx := context.Background()
 	server := pgtest.Server(t)
-	var servers []*armServer
-	for _, name := range arms.Names {
-		dsn := pgtest.NewDatabase(t)
-		if err := pgtest.Exec(ctx, dsn, faultSeed); err != nil {
-			t.Fatal(err)
-		}
-		servers = append(servers, serveArm(t, name, dsn, httpapi.Options{}))
+	var servers []*apitest.Server
+	for _, name := range suite.Arms {
+		servers = append(servers, apitest.MustServeSeeded(t, name, apitest.Options{}, apitest.Nine))
 	}
 
 	// Load: clients reading and updating on every arm until told to stop.
+	loadCtx, stopLoad := context.WithCancel(ctx)
 	type loadReply struct {
-		reply
+		apitest.Reply
 		at time.Time
 	}
 	var (
-		stop    atomic.Bool
 		wg      sync.WaitGroup
 		loadMu  sync.Mutex
 		load    = map[string][]loadReply{}
-		resumed atomic.Pointer[time.Time]
+		resumed time.Time // zero until PostgreSQL is resumed; under loadMu
 	)
 	successesAfterResume := func(arm string) int {
 		loadMu.Lock()
 		defer loadMu.Unlock()
 		n := 0
-		if at := resumed.Load(); at != nil {
-			for _, r := range load[arm] {
-				if r.at.After(*at) && r.status < 300 {
-					n++
-				}
+		for _, r := range load[arm] {
+			if !resumed.IsZero() && r.at.After(resumed) && r.Status < 300 {
+				n++
 			}
 		}
 		return n
@@ -106,27 +86,27 @@ func TestFaultServerHalted(t *testing.T) {
 	for _, s := range servers {
 		for c := range 4 {
 			wg.Go(func() {
-				for i := 0; !stop.Load(); i++ {
-					var r reply
+				for i := 0; loadCtx.Err() == nil; i++ {
+					var r apitest.Reply
 					if (c+i)%2 == 0 {
-						r = s.send(ctx, "GET", "/users/1", "")
+						r = s.Send(ctx, apitest.Get("/users/1"))
 					} else {
-						r = s.send(ctx, "PATCH", "/users/3", fmt.Sprintf(`{"age":%d}`, i%100))
+						r = s.Send(ctx, apitest.Patch("/users/3", fmt.Sprintf(`{"age":%d}`, i%100)))
 					}
 					loadMu.Lock()
-					load[s.name] = append(load[s.name], loadReply{r, time.Now()})
+					load[s.Name] = append(load[s.Name], loadReply{r, time.Now()})
 					loadMu.Unlock()
 				}
 			})
 		}
 	}
-	defer func() { stop.Store(true); wg.Wait() }()
-	eventually(t, 10*time.Second, func() (bool, string) {
+	defer func() { stopLoad(); wg.Wait() }()
+	apitest.Eventually(t, 10*time.Second, func() (bool, string) {
 		loadMu.Lock()
 		defer loadMu.Unlock()
 		for _, s := range servers {
-			if len(load[s.name]) < 20 {
-				return false, fmt.Sprintf("arm %s: %d answers before the halt", s.name, len(load[s.name]))
+			if len(load[s.Name]) < 20 {
+				return false, fmt.Sprintf("arm %s: %d answers before the halt", s.Name, len(load[s.Name]))
 			}
 		}
 		return true, ""
@@ -152,16 +132,15 @@ func TestFaultServerHalted(t *testing.T) {
 	t.Logf("%s: halted in %s", server.Provider(), time.Since(halted).Round(time.Millisecond))
 
 	for _, s := range servers {
-		t.Run("down/arm="+s.name, func(t *testing.T) {
+		t.Run("down/arm="+s.Name, func(t *testing.T) {
 			for _, req := range everyKind {
-				r := s.send(ctx, req.method, req.path, req.body)
-				checkUnavailable(t, req.name, r)
+				checkUnavailable(t, req.Name, s.Send(ctx, req))
 			}
 			// A burst, so that many requests meet the outage at once.
-			replies := make([]reply, 16)
+			replies := make([]apitest.Reply, 16)
 			var burst sync.WaitGroup
 			for i := range replies {
-				burst.Go(func() { replies[i] = s.send(ctx, "GET", fmt.Sprintf("/users/%d", i%9+1), "") })
+				burst.Go(func() { replies[i] = s.Send(ctx, apitest.Get(fmt.Sprintf("/users/%d", i%9+1))) })
 			}
 			burst.Wait()
 			for i, r := range replies {
@@ -175,51 +154,53 @@ func TestFaultServerHalted(t *testing.T) {
 		t.Fatalf("resuming PostgreSQL: %v", err)
 	}
 	up = true
-	resumed.Store(&resumedAt)
+	loadMu.Lock()
+	resumed = resumedAt
+	loadMu.Unlock()
 	t.Logf("%s: resumed in %s", server.Provider(), time.Since(resumedAt).Round(time.Millisecond))
 
 	// The running load recovers by itself: the same servers and pools.
-	eventually(t, 30*time.Second, func() (bool, string) {
+	apitest.Eventually(t, 30*time.Second, func() (bool, string) {
 		for _, s := range servers {
-			if n := successesAfterResume(s.name); n < 20 {
-				return false, fmt.Sprintf("arm %s: %d successful answers since the resume", s.name, n)
+			if n := successesAfterResume(s.Name); n < 20 {
+				return false, fmt.Sprintf("arm %s: %d successful answers since the resume", s.Name, n)
 			}
 		}
 		return true, ""
 	})
-	stop.Store(true)
+	stopLoad()
 	wg.Wait()
 
 	for _, s := range servers {
-		t.Run("load/arm="+s.name, func(t *testing.T) {
+		t.Run("load/arm="+s.Name, func(t *testing.T) {
 			var down, failed int
-			for _, r := range load[s.name] {
+			for _, r := range load[s.Name] {
 				switch {
-				case r.err != nil || (r.status != 200 && r.status != 503):
+				case r.Err != nil || (r.Status != 200 && r.Status != 503):
 					failed++
 					if failed <= 5 {
 						t.Errorf("load request: %s; want 200, or 503 while PostgreSQL is down", r)
 					}
-				case r.status == 503:
+				case r.Status == 503:
 					down++
-					if r.took > failFast {
-						t.Errorf("load request failed only after %s: %s", r.took, r)
+					if r.Took > failFast {
+						t.Errorf("load request failed only after %s: %s", r.Took, r)
 					}
 				}
 			}
-			t.Logf("%d load requests: %d answered 503", len(load[s.name]), down)
+			t.Logf("%d load requests: %d answered 503", len(load[s.Name]), down)
 			if down == 0 {
 				t.Error("no load request met the outage")
 			}
 		})
-		t.Run("up/arm="+s.name, func(t *testing.T) {
+		t.Run("up/arm="+s.Name, func(t *testing.T) {
 			for _, req := range everyKind {
-				if r := s.send(ctx, req.method, req.path, req.body); r.status != req.ok {
-					t.Errorf("%s %s after the resume: %s; want %d", req.method, req.path, r, req.ok)
+				if err := req.Check(s.Send(ctx, req)); err != nil {
+					t.Errorf("after the resume: %v", err)
 				}
 			}
-			eventually(t, settle, func() (bool, string) {
-				st := s.arm.Stats()
+			apitest.Eventually(t, settle, func() (bool, string) {
+				st := s.Arm.Stats()
 				return st.InUse == 0, fmt.Sprintf("%d connections checked out", st.InUse)
 			})
 		})
@@ -228,25 +209,25 @@ func TestFaultServerHalted(t *testing.T) {
 
 // checkUnavailable fails t unless r is a 503 with code unavailable and the
 // message that says so, answered within failFast.
-func checkUnavailable(t *testing.T, what string, r reply) {
+func checkUnavailable(t *testing.T, what string, r apitest.Reply) {
 	t.Helper()
-	code, msg := r.apiError()
-	if r.err != nil || r.status != 503 || code != crudbench.EUNAVAILABLE || msg != unavailableMessage {
+	code, msg := r.APIError()
+	if r.Err != nil || r.Status != 503 || code != crudbench.EUNAVAILABLE || msg != unavailableMessage {
 		t.Errorf("%s while PostgreSQL is down: %s; want 503 %q", what, r, unavailableMessage)
-	} else if r.took > failFast {
-		t.Errorf("%s while PostgreSQL is down: the 503 took %s, want under %s", what, r.took, failFast)
+	} else if r.Took > failFast {
+		t.Errorf("%s while PostgreSQL is down: the 503 took %s, want under %s", what, r.Took, failFast)
 	}
 }
 
 // lockedRequests all need the row of user 1, or a lock that conflicts with
 // a FOR UPDATE lock on it (a new post's foreign key check), and none may
 // change anything if it times out.
-var lockedRequests = []faultRequest{
-	{"update", "PATCH", "/users/1", `{"name":"Late"}`, 200},
-	{"delete", "DELETE", "/users/1", "", 204},
-	{"bulk-update", "PATCH", "/users/bulk", `[{"id":2,"age":1},{"id":1,"name":"Late"}]`, 200},
-	{"bulk-delete", "DELETE", "/users/bulk?ids=2,1", "", 200},
-	{"create-post", "POST", "/users/1/posts", `{"title":"Late"}`, 201},
+var lockedRequests = []apitest.Request{
+	{Name: "update", Method: "PATCH", Path: "/users/1", Body: `{"name":"Late"}`, Status: 200},
+	{Name: "delete", Method: "DELETE", Path: "/users/1", Status: 204},
+	{Name: "bulk-update", Method: "PATCH", Path: "/users/bulk", Body: `[{"id":2,"age":1},{"id":1,"name":"Late"}]`, Status: 200},
+	{Name: "bulk-delete", Method: "DELETE", Path: "/users/bulk?ids=2,1", Status: 200},
+	{Name: "create-post", Method: "POST", Path: "/users/1/posts", Body: `{"title":"Late"}`, Status: 201},
 }
 
 // lockRow begins a transaction on dsn holding user id's row lock; it ends
@@ -254,7 +235,7 @@ var lockedRequests = []faultRequest{
 func lockRow(tb testing.TB, dsn string, id int64) (release func()) {
 	tb.Helper()
 	ctx := context.Background()
-	tx, err := connect(tb, withAppName(tb, dsn, "crudbench-lock-holder")).Begin(ctx)
+	tx, err := apitest.MustConnect(tb, dsn, "crudbench-lock-holder").Begin(ctx)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -273,18 +254,6 @@ func lockRow(tb testing.TB, dsn string, id int64) (release func()) {
 	return release
 }
 
-// backends counts the backends of application app that are running a
-// statement, and those of them waiting for a lock.
-func backends(tb testing.TB, mon *pgx.Conn, app string) (active, waiting int) {
-	tb.Helper()
-	err := mon.QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE state <> 'idle'),
-		count(*) FILTER (WHERE wait_event_type = 'Lock') FROM pg_stat_activity WHERE application_name = $1`, app).Scan(&active, &waiting)
-	if err != nil {
-		tb.Fatalf("reading pg_stat_activity: %v", err)
-	}
-	return active, waiting
-}
-
 // TestFaultDeadlineCancelsQuery blocks requests on a row lock past their
 // deadline and checks that each arm answers 504 on time and that the
 // deadline reaches PostgreSQL: no backend goes on waiting for the lock, no
@@ -293,36 +262,36 @@ func backends(tb testing.TB, mon *pgx.Conn, app string) (active, waiting int) {
 func TestFaultDeadlineCancelsQuery(t *testing.T) {
 	const timeout = 300 * time.Millisecond
 	ctx := context.Background()
-	for _, name := range arms.Names {
+	for _, name := range suite.Arms {
 		t.Run("arm="+name, func(t *testing.T) {
 			app := "crudbench-deadline-" + name
-			s, dsn, mon := serveSeeded(t, name, app, timeout)
+			s, mon := apitest.MustServeWatched(t, name, apitest.Options{Timeout: timeout, AppName: app}, apitest.Nine)
 			for _, req := range lockedRequests {
-				t.Run(req.name, func(t *testing.T) {
-					release := lockRow(t, dsn, 1)
+				t.Run(req.Name, func(t *testing.T) {
+					release := lockRow(t, s.DSN, 1)
 					// Bounded by the client too: should the deadline not
 					// reach the database, the request would wait for the
 					// lock, which is released only after it returns.
 					rctx, cancel := context.WithTimeout(ctx, timeout+settle+time.Second)
 					defer cancel()
-					r := s.send(rctx, req.method, req.path, req.body)
-					if code, _ := r.apiError(); r.status != 504 || code != crudbench.ETIMEOUT {
-						t.Errorf("%s %s behind a row lock: %s; want 504 timeout", req.method, req.path, r)
+					r := s.Send(rctx, req)
+					if code, _ := r.APIError(); r.Status != 504 || code != crudbench.ETIMEOUT {
+						t.Errorf("%s behind a row lock: %s; want 504 timeout", &req, r)
 					}
-					if r.took < timeout || r.took > timeout+settle {
-						t.Errorf("answered after %s; want the deadline, %s, plus at most %s", r.took, timeout, settle)
+					if r.Took < timeout || r.Took > timeout+settle {
+						t.Errorf("answered after %s; want the deadline, %s, plus at most %s", r.Took, timeout, settle)
 					}
-					eventually(t, settle, func() (bool, string) {
-						_, waiting := backends(t, mon, app)
+					apitest.Eventually(t, settle, func() (bool, string) {
+						_, waiting := apitest.MustBackends(t, mon, app)
 						return waiting == 0, fmt.Sprintf("%d backends of the arm still wait for the lock: the deadline did not cancel the statement", waiting)
 					})
-					eventually(t, settle, func() (bool, string) {
-						st := s.arm.Stats()
+					apitest.Eventually(t, settle, func() (bool, string) {
+						st := s.Arm.Stats()
 						return st.InUse == 0, fmt.Sprintf("%d connections still checked out", st.InUse)
 					})
 					release()
-					eventually(t, settle, func() (bool, string) {
-						active, _ := backends(t, mon, app)
+					apitest.Eventually(t, settle, func() (bool, string) {
+						active, _ := apitest.MustBackends(t, mon, app)
 						return active == 0, fmt.Sprintf("%d backends of the arm still running after the lock was released", active)
 					})
 					var (
@@ -333,7 +302,7 @@ func TestFaultDeadlineCancelsQuery(t *testing.T) {
 					if err != nil || name != "Ada" || posts != 0 {
 						t.Errorf("after the timed-out request: user 1 is %q, %d posts (err %v); want it untouched", name, posts, err)
 					}
-					if r := s.send(ctx, "GET", "/users/1", ""); r.status != 200 {
+					if r := s.Send(ctx, apitest.Get("/users/1")); r.Status != 200 {
 						t.Errorf("reading after the timeout: %s", r)
 					}
 				})
@@ -356,22 +325,19 @@ func TestFaultPoolExhausted(t *testing.T) {
 		burst   = 16
 	)
 	ctx := context.Background()
-	for _, name := range arms.Names {
+	for _, name := range suite.Arms {
 		t.Run("arm="+name, func(t *testing.T) {
 			app := "crudbench-pool-" + name
-			s, dsn, mon := serveSeeded(t, name, app, timeout)
+			s, mon := apitest.MustServeWatched(t, name, apitest.Options{Timeout: timeout, AppName: app}, apitest.Nine)
 
-			var maxOpen atomic.Int64
-			sample := func() {
-				if n := int64(s.arm.Stats().Open); n > maxOpen.Load() {
-					maxOpen.Store(n)
-				}
-			}
-			concurrently := func(n int, send func(i int) reply) []reply {
-				out := make([]reply, n)
+			maxOpen := 0 // the most connections the pool held; owned by the sampler while requests run
+			sample := func() { maxOpen = max(maxOpen, s.Arm.Stats().Open) }
+			concurrently := func(n int, send func(i int) apitest.Reply) []apitest.Reply {
+				out := make([]apitest.Reply, n)
 				var wg sync.WaitGroup
-				done := make(chan struct{})
+				done, sampled := make(chan struct{}), make(chan struct{})
 				go func() { // sample the pool while the requests run
+					defer close(sampled)
 					for {
 						select {
 						case <-done:
@@ -386,17 +352,18 @@ func TestFaultPoolExhausted(t *testing.T) {
 				}
 				wg.Wait()
 				close(done)
+				<-sampled
 				return out
 			}
 
-			release := lockRow(t, dsn, 1)
+			release := lockRow(t, s.DSN, 1)
 			rctx, cancel := context.WithTimeout(ctx, timeout+settle+time.Second) // see TestFaultDeadlineCancelsQuery
 			defer cancel()
-			replies := concurrently(blocked+free, func(i int) reply {
+			replies := concurrently(blocked+free, func(i int) apitest.Reply {
 				if i < blocked {
-					return s.send(rctx, "PATCH", "/users/1", fmt.Sprintf(`{"age":%d}`, i))
+					return s.Send(rctx, apitest.Patch("/users/1", fmt.Sprintf(`{"age":%d}`, i)))
 				}
-				return s.send(rctx, "GET", fmt.Sprintf("/users/%d", i-blocked+2), "")
+				return s.Send(rctx, apitest.Get(fmt.Sprintf("/users/%d", i-blocked+2)))
 			})
 			var timedOut, served int
 			for i, r := range replies {
@@ -405,32 +372,32 @@ func TestFaultPoolExhausted(t *testing.T) {
 					what = "read of another row"
 				}
 				switch {
-				case r.err == nil && (r.status == 504 || r.status == 503):
+				case r.Err == nil && (r.Status == 504 || r.Status == 503):
 					timedOut++
-				case r.err == nil && r.status == 200 && i >= blocked:
+				case r.Err == nil && r.Status == 200 && i >= blocked:
 					served++
 				default:
 					t.Errorf("%s: %s; want 504 or 503 (or 200 for a read)", what, r)
 				}
-				if r.took > timeout+settle {
-					t.Errorf("%s took %s, want at most the deadline %s plus %s", what, r.took, timeout, settle)
+				if r.Took > timeout+settle {
+					t.Errorf("%s took %s, want at most the deadline %s plus %s", what, r.Took, timeout, settle)
 				}
 			}
 			t.Logf("%d requests on 2 connections behind a lock: %d timed out, %d reads served", len(replies), timedOut, served)
-			eventually(t, settle, func() (bool, string) {
-				st := s.arm.Stats()
-				active, waiting := backends(t, mon, app)
+			apitest.Eventually(t, settle, func() (bool, string) {
+				st := s.Arm.Stats()
+				active, waiting := apitest.MustBackends(t, mon, app)
 				return st.InUse == 0 && waiting == 0 && active == 0,
 					fmt.Sprintf("%d connections checked out; %d backends of the arm active, %d waiting for the lock", st.InUse, active, waiting)
 			})
 			release()
 
-			replies = concurrently(burst, func(i int) reply {
-				return s.send(ctx, "PATCH", "/users/1", fmt.Sprintf(`{"name":"Burst %d"}`, i))
+			replies = concurrently(burst, func(i int) apitest.Reply {
+				return s.Send(ctx, apitest.Patch("/users/1", fmt.Sprintf(`{"name":"Burst %d"}`, i)))
 			})
 			names := map[string]bool{}
 			for i, r := range replies {
-				if r.status != 200 {
+				if r.Status != 200 {
 					t.Errorf("update after the lock was released: %s", r)
 				}
 				names[fmt.Sprintf("Burst %d", i)] = true
@@ -439,10 +406,10 @@ func TestFaultPoolExhausted(t *testing.T) {
 			if err := mon.QueryRow(ctx, "SELECT name FROM users WHERE id = 1").Scan(&final); err != nil || !names[final] {
 				t.Errorf("user 1 is named %q (err %v), want one of the burst's names", final, err)
 			}
-			if n := maxOpen.Load(); n > 2 {
+			if n := maxOpen; n > 2 {
 				t.Errorf("the pool opened %d connections, want at most 2", n)
 			}
-			eventually(t, settle, func() (bool, string) {
+			apitest.Eventually(t, settle, func() (bool, string) {
 				var conns int
 				if err := mon.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", app).Scan(&conns); err != nil {
 					t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/crudbench/crudbench/httpapi"
+	"github.com/crudbench/crudbench/internal/apitest"
 	"github.com/crudbench/crudbench/internal/pgserver"
 	"github.com/crudbench/crudbench/internal/pgtest"
 	"github.com/jackc/pgx/v5"
@@ -26,8 +26,8 @@ import (
 // the module's code opens.
 func TestListenersAreLoopback(t *testing.T) {
 	t.Run("httptest", func(t *testing.T) {
-		s := serveArm(t, "pgx", pgtest.NewDatabase(t), httpapi.Options{})
-		addr := s.srv.Listener.Addr().(*net.TCPAddr)
+		s := apitest.MustServeSeeded(t, "pgx", apitest.Options{})
+		addr := s.Addr().(*net.TCPAddr)
 		if !addr.IP.Equal(net.IPv4(127, 0, 0, 1)) {
 			t.Errorf("the arm's test server listens on %s, want 127.0.0.1", addr)
 		}
