@@ -40,13 +40,17 @@ func printConfig(s *pgserver.Server) error {
 	if err != nil {
 		return err
 	}
+	mode, err := dbconf.QueryMode()
+	if err != nil {
+		return err
+	}
 	durable := "off"
 	if fsync == "on" && syncCommit == "on" {
 		durable = "on"
 	}
 	fmt.Printf("provider: %s\npostgres: %s\ndurable: %s\nfsync: %s\nsynchronous_commit: %s\nfull_page_writes: %s\nshared_buffers: %s\n",
 		s.Provider(), version, durable, fsync, syncCommit, fpw, sharedBuffers)
-	fmt.Printf("pool: %d\nrows: %d\npgx: %s\nent: %s\n", pool, rows, modVersion("github.com/jackc/pgx/v5"), modVersion("entgo.io/ent"))
+	fmt.Printf("pool: %d\nquery_mode: %s\nrows: %d\npgx: %s\nent: %s\n", pool, mode, rows, modVersion("github.com/jackc/pgx/v5"), modVersion("entgo.io/ent"))
 	for _, u := range []string{"p50-ns/op", "p95-ns/op", "p99-ns/op", "ns/row"} {
 		fmt.Printf("Unit %s better=lower\n", u)
 	}
