@@ -15,6 +15,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/load"
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/serve"
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/study"
 )
 
 // Exit codes shared by the commands.
@@ -28,12 +32,18 @@ const usage = `Usage:
 
 	crudbench gate [flags] base.txt head.txt
 	crudbench report [flags] results.txt...
+	crudbench serve -arm pgx|sql|ent [flags]
+	crudbench load -url URL -rate N [flags]
+	crudbench study load|memory [flags]
 	crudbench help [gate|report]
 
 Commands:
 
 	gate    compare two result sets and fail on a regression
 	report  write a Markdown report with charts from result sets
+	serve   serve one arm over HTTP on a seeded PostgreSQL
+	load    send open-loop load at a constant rate to a server
+	study   load and memory studies of every arm, each in its own process
 
 Inputs are go test -bench output of the crudbench suite. Run
 "crudbench help COMMAND" for the flags and exit codes of a command.
@@ -54,6 +64,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runGate(rest, stdout, stderr)
 	case "report":
 		return runReport(rest, stdout, stderr)
+	case "serve":
+		return serve.Main(rest, stdout, stderr)
+	case "load":
+		return load.Main(rest, stdout, stderr)
+	case "study":
+		return study.Main(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		switch {
 		case len(rest) == 0:
