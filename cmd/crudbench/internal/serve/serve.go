@@ -223,6 +223,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 		hs.Close()
 		return fmt.Errorf("draining the HTTP server: %w", err)
 	}
+	log.Info("drained; removing the database and the server")
 	return nil
 }
 
@@ -231,27 +232,27 @@ func Run(ctx context.Context, cfg Config) (err error) {
 func createDatabase(ctx context.Context, srv *pgserver.Server, rows int) (dsn string, drop func() error, err error) {
 	name := fmt.Sprintf("crudbench_serve_%d", os.Getpid())
 	admin := srv.DSN("postgres")
-	if err := exec(ctx, admin, "CREATE DATABASE "+name); err != nil {
+	if err := execSQL(ctx, admin, "CREATE DATABASE "+name); err != nil {
 		return "", nil, fmt.Errorf("creating database: %w", err)
 	}
 	drop = func() error {
 		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if err := exec(dctx, admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+		if err := execSQL(dctx, admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
 			return fmt.Errorf("dropping database %s: %w", name, err)
 		}
 		return nil
 	}
 	dsn = srv.DSN(name)
 	stmts := append([]string{crudbench.Schema}, seed.SQL(rows)...)
-	if err := exec(ctx, dsn, stmts...); err != nil {
+	if err := execSQL(ctx, dsn, stmts...); err != nil {
 		return "", nil, errors.Join(fmt.Errorf("applying schema and seeding %d users: %w", rows, err), drop())
 	}
 	return dsn, drop, nil
 }
 
-// exec runs statements, one at a time, on one connection to dsn.
-func exec(ctx context.Context, dsn string, stmts ...string) error {
+// execSQL runs statements, one at a time, on one connection to dsn.
+func execSQL(ctx context.Context, dsn string, stmts ...string) error {
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		return fmt.Errorf("connecting: %w", err)
