@@ -286,8 +286,12 @@ func do(ctx context.Context, client *http.Client, tr vegeta.Targeter) (int, erro
 	return resp.StatusCode, err
 }
 
-// runID tells apart the emails created by different runs on one server.
-var runID = strconv.FormatInt(time.Now().UnixNano(), 36)
+// runID and userSeq make the emails of created users unique: runID tells
+// apart processes loading one server, userSeq the users of one process.
+var (
+	runID   = strconv.FormatInt(time.Now().UnixNano(), 36)
+	userSeq atomic.Int64
+)
 
 // Targeter returns a goroutine-safe generator of op's requests against the
 // server at base, and the status a success answers with. read and update
@@ -326,7 +330,7 @@ func Targeter(base, op string, rows int) (vegeta.Targeter, int) {
 	case op == "create":
 		return func(t *vegeta.Target) error {
 			*t = vegeta.Target{Method: http.MethodPost, URL: base + "/users", Header: jsonHeader,
-				Body: newUser(nil, seq.Add(1))}
+				Body: newUser(nil, userSeq.Add(1))}
 			return nil
 		}, http.StatusCreated
 	case strings.HasPrefix(op, "bulk-create-"):
@@ -337,7 +341,7 @@ func Targeter(base, op string, rows int) (vegeta.Targeter, int) {
 				if i > 0 {
 					b = append(b, ',')
 				}
-				b = newUser(b, seq.Add(1))
+				b = newUser(b, userSeq.Add(1))
 			}
 			*t = vegeta.Target{Method: http.MethodPost, URL: base + "/users/bulk", Header: jsonHeader, Body: append(b, ']')}
 			return nil
