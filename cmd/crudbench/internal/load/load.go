@@ -219,20 +219,15 @@ type ClosedConfig struct {
 // Closed runs a closed loop and returns what it measured; Throughput is
 // the server's capacity at that concurrency.
 func Closed(ctx context.Context, cfg ClosedConfig) (*Result, error) {
-	if !slices.Contains(Ops, cfg.Op) && cfg.Op != "delete" && cfg.Op != "list" && !strings.HasPrefix(cfg.Op, "bulk-create") {
-		return nil, fmt.Errorf("op %q: unknown", cfg.Op)
+	tr, want := Targeter(cfg.URL, cfg.Op, cfg.Rows)
+	if want == 0 {
+		return nil, fmt.Errorf("closed loop: unknown op %q", cfg.Op)
 	}
 	if cfg.Workers < 1 || (cfg.Duration <= 0 && cfg.Requests <= 0) {
 		return nil, fmt.Errorf("closed loop: want at least one worker and a duration or request count")
 	}
 	client := newClient(cfg.Timeout)
 	defer client.CloseIdleConnections()
-	tr, want := Targeter(cfg.URL, cfg.Op, cfg.Rows)
-	if cfg.Duration > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, cfg.Duration)
-		defer cancel()
-	}
 	r := &Result{Op: cfg.Op, Workers: cfg.Workers, Latency: newHistogram()}
 	var (
 		mu    sync.Mutex
@@ -240,14 +235,22 @@ func Closed(ctx context.Context, cfg ClosedConfig) (*Result, error) {
 		wg    sync.WaitGroup
 		start = time.Now()
 	)
+	// Requests in flight at the deadline are answered, not cancelled: no
+	// request is cut off, and the server logs no cancellations.
+	more := func() bool {
+		if ctx.Err() != nil || (cfg.Duration > 0 && time.Since(start) >= cfg.Duration) {
+			return false
+		}
+		return cfg.Requests <= 0 || sent.Add(1) <= cfg.Requests
+	}
 	for range cfg.Workers {
 		wg.Go(func() {
-			for ctx.Err() == nil && (cfg.Requests <= 0 || sent.Add(1) <= cfg.Requests) {
+			for more() {
 				began := time.Now()
 				status, err := do(ctx, client, tr)
 				took := time.Since(began)
-				if ctx.Err() != nil && err != nil {
-					return // cut off by the end of the run: not an answer
+				if ctx.Err() != nil {
+					return // interrupted: not an answer
 				}
 				mu.Lock()
 				r.Requests++
@@ -264,6 +267,9 @@ func Closed(ctx context.Context, cfg ClosedConfig) (*Result, error) {
 	}
 	wg.Wait()
 	r.Elapsed = time.Since(start)
+	if err := ctx.Err(); err != nil {
+		return r, fmt.Errorf("closed loop on %s interrupted: %w", cfg.Op, err)
+	}
 	return r, nil
 }
 

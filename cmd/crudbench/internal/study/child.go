@@ -176,3 +176,28 @@ func (c *Child) call(ctx context.Context, method, path string, out any) (int, er
 
 // errNoArms is returned for an empty arm list.
 var errNoArms = errors.New("no arms to study")
+
+// perArm starts a serve child for each arm in turn, with rows users, runs
+// measure on it and stops it, and returns what measure returned for all
+// arms. It stops at the first error, which a failed stop is too.
+func perArm[T any](ctx context.Context, exe Exe, arms []string, rows int, logw io.Writer, measure func(*Child) ([]T, error)) ([]T, error) {
+	if len(arms) == 0 {
+		return nil, errNoArms
+	}
+	var out []T
+	for _, arm := range arms {
+		child, err := StartServe(ctx, exe, arm, rows, logw)
+		if err != nil {
+			return out, err
+		}
+		got, err := measure(child)
+		out = append(out, got...)
+		if serr := child.Stop(); err == nil {
+			err = serr
+		}
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}

@@ -43,33 +43,15 @@ type LoadSummary struct {
 
 // Load runs the load study and returns its summaries.
 func Load(ctx context.Context, cfg LoadConfig) ([]LoadSummary, error) {
-	if len(cfg.Arms) == 0 {
-		return nil, errNoArms
-	}
 	fmt.Fprintf(cfg.Out, "rows: %d\nworkers: %d\np99-bound: %s\n", cfg.Rows, cfg.Workers, cfg.P99Bound)
 	load.WriteUnits(cfg.Out)
-	var out []LoadSummary
-	for _, arm := range cfg.Arms {
-		sums, err := loadArm(ctx, cfg, arm)
-		out = append(out, sums...)
-		if err != nil {
-			return out, err
-		}
-	}
-	return out, nil
+	return perArm(ctx, cfg.Exe, cfg.Arms, cfg.Rows, cfg.ChildLog, func(child *Child) ([]LoadSummary, error) {
+		return loadArm(ctx, cfg, child)
+	})
 }
 
-func loadArm(ctx context.Context, cfg LoadConfig, arm string) (_ []LoadSummary, err error) {
-	child, err := StartServe(ctx, cfg.Exe, arm, cfg.Rows, cfg.ChildLog)
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		if serr := child.Stop(); serr != nil && err == nil {
-			err = serr
-		}
-	}()
-	var out []LoadSummary
+func loadArm(ctx context.Context, cfg LoadConfig, child *Child) (out []LoadSummary, err error) {
+	arm := child.Arm
 	for _, op := range cfg.Ops {
 		s := LoadSummary{Arm: arm, Op: op}
 		s.Closed, err = load.Closed(ctx, load.ClosedConfig{URL: child.URL, Op: op, Workers: cfg.Workers, Duration: cfg.Capacity, Rows: cfg.Rows})

@@ -74,9 +74,6 @@ var memoryOps = []string{"create", "read", "update", "list", "bulk-create", "del
 
 // Memory runs the memory study and returns its rows.
 func Memory(ctx context.Context, cfg MemoryConfig) ([]MemoryRow, error) {
-	if len(cfg.Arms) == 0 {
-		return nil, errNoArms
-	}
 	if cfg.Requests > cfg.Rows {
 		return nil, fmt.Errorf("requests %d: at most rows (%d), so that every delete finds its user", cfg.Requests, cfg.Rows)
 	}
@@ -84,27 +81,13 @@ func Memory(ctx context.Context, cfg MemoryConfig) ([]MemoryRow, error) {
 	for _, u := range MemoryUnits {
 		fmt.Fprintln(cfg.Out, u)
 	}
-	var rows []MemoryRow
-	for _, arm := range cfg.Arms {
-		r, err := memoryArm(ctx, cfg, arm)
-		rows = append(rows, r...)
-		if err != nil {
-			return rows, err
-		}
-	}
-	return rows, nil
+	return perArm(ctx, cfg.Exe, cfg.Arms, cfg.Rows, cfg.ChildLog, func(child *Child) ([]MemoryRow, error) {
+		return memoryArm(ctx, cfg, child)
+	})
 }
 
-func memoryArm(ctx context.Context, cfg MemoryConfig, arm string) (_ []MemoryRow, err error) {
-	child, err := StartServe(ctx, cfg.Exe, arm, cfg.Rows, cfg.ChildLog)
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		if serr := child.Stop(); serr != nil && err == nil {
-			err = serr
-		}
-	}()
+func memoryArm(ctx context.Context, cfg MemoryConfig, child *Child) ([]MemoryRow, error) {
+	arm := child.Arm
 	idle, err := child.GC(ctx)
 	if err != nil {
 		return nil, err

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +24,23 @@ func TestMain(m *testing.M) {
 		os.Exit(serve.Main(os.Args[2:], os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
+}
+
+// logFile returns a file for the logs of a study and its children, safe
+// for their concurrent writes; its contents are logged at the end of t.
+func logFile(t *testing.T) *os.File {
+	f, err := os.Create(filepath.Join(t.TempDir(), "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		f.Close()
+		if t.Failed() {
+			b, _ := os.ReadFile(f.Name())
+			t.Logf("logs:\n%s", b)
+		}
+	})
+	return f
 }
 
 // results parses out as Go benchmark results and returns them by name.
@@ -52,14 +69,12 @@ func value(r *benchfmt.Result, unit string) float64 {
 // arm's own process.
 func TestMemorySmoke(t *testing.T) {
 	t.Setenv(childEnv, "1")
-	var (
-		out  bytes.Buffer
-		logs lockedBuffer
-	)
+	var out bytes.Buffer
+	logs := logFile(t)
 	rows, err := Memory(t.Context(), MemoryConfig{Arms: suite.Arms, Rows: 200, Requests: 50, BulkRequests: 2, Workers: 4,
-		Exe: Exe{os.Args[0]}, Out: &out, ChildLog: &logs, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+		Exe: Exe{os.Args[0]}, Out: &out, ChildLog: logs, Log: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
-		t.Fatalf("%v\n%s", err, logs.String())
+		t.Fatal(err)
 	}
 	got := results(t, out.Bytes())
 	if want := len(suite.Arms) * (1 + len(memoryOps)); len(rows) != want || len(got) != want {
@@ -91,16 +106,14 @@ func TestMemorySmoke(t *testing.T) {
 // TestLoadSmoke runs the load study briefly on one arm and one operation.
 func TestLoadSmoke(t *testing.T) {
 	t.Setenv(childEnv, "1")
-	var (
-		out  bytes.Buffer
-		logs lockedBuffer
-	)
+	var out bytes.Buffer
+	logs := logFile(t)
 	fr := []float64{0.25, 0.75}
 	sums, err := Load(t.Context(), LoadConfig{Arms: []string{"sql"}, Ops: []string{"read"}, Rows: 200, Workers: 4,
 		Capacity: 500 * time.Millisecond, Fractions: fr, Step: 500 * time.Millisecond, P99Bound: time.Second,
-		Exe: Exe{os.Args[0]}, Out: &out, ChildLog: &logs, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+		Exe: Exe{os.Args[0]}, Out: &out, ChildLog: logs, Log: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
-		t.Fatalf("%v\n%s", err, logs.String())
+		t.Fatal(err)
 	}
 	got := results(t, out.Bytes())
 	if len(sums) != 1 || len(sums[0].Open) != len(fr) || len(got) != 1+len(fr) {
@@ -122,22 +135,4 @@ func TestLoadSmoke(t *testing.T) {
 	var sum bytes.Buffer
 	WriteLoadSummary(&sum, sums, fr, time.Second)
 	t.Logf("\n%s", sum.String())
-}
-
-// lockedBuffer collects the logs of the study and of its children.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
