@@ -5,18 +5,15 @@ import (
 	"fmt"
 )
 
-// Error codes. The HTTP layer maps each one to a status in one place
-// (httpapi.ErrorStatus); data-access arms translate driver errors to them.
+// Error codes of the domain. The HTTP layer maps each one to a status in one
+// place; data-access arms translate driver errors to them.
 const (
 	ECONFLICT    = "conflict"    // a unique value is taken, or a concurrent request got in the way
 	EINTERNAL    = "internal"    // a bug or an unexpected failure
 	EINVALID     = "invalid"     // the input is malformed or out of range
 	ENOTFOUND    = "not_found"   // the addressed row does not exist
-	ETOOLARGE    = "too_large"   // the request body exceeds the limit
 	EUNAVAILABLE = "unavailable" // PostgreSQL cannot be reached right now
 	ETIMEOUT     = "timeout"     // the request deadline passed
-	EMETHOD      = "not_allowed" // the method is not served on this path
-	EMEDIATYPE   = "unsupported" // the body is not application/json
 )
 
 // Error is an application error: a code from the list above and a message a

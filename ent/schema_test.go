@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/crudbench/crudbench/ent/migrate"
+	"github.com/crudbench/crudbench/ent/entgen/migrate"
 	"github.com/crudbench/crudbench/internal/dbconf"
 	"github.com/crudbench/crudbench/internal/pgtest"
 )

@@ -11,30 +11,35 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/crudbench/crudbench"
-	"github.com/crudbench/crudbench/ent/post"
-	"github.com/crudbench/crudbench/ent/user"
+	"github.com/crudbench/crudbench/ent/entgen"
+	"github.com/crudbench/crudbench/ent/entgen/post"
+	"github.com/crudbench/crudbench/ent/entgen/user"
+	"github.com/crudbench/crudbench/internal/bulk"
 	"github.com/crudbench/crudbench/internal/pgerr"
 )
 
-// OpenDB returns a client that runs on db, a PostgreSQL pool opened with
-// pgx's database/sql driver ("pgx"). Closing the client closes db.
-//
-// It is not named Open because the generated code already declares Open
-// (driver name and DSN) in this package.
-func OpenDB(db *sql.DB) *Client {
-	return NewClient(Driver(entsql.OpenDB(dialect.Postgres, db)))
+// NewClient returns a generated ent client that runs on db, a PostgreSQL
+// pool opened with pgx's database/sql driver ("pgx"). Closing the client
+// closes db.
+func NewClient(db *sql.DB) *entgen.Client {
+	return entgen.NewClient(entgen.Driver(entsql.OpenDB(dialect.Postgres, db)))
 }
 
-// Store is the ent arm of the benchmark: crudbench.Store on an ent client.
+// Store is crudbench.Store on an ent client.
 type Store struct {
-	client *Client
+	client *entgen.Client
 }
 
 var _ crudbench.Store = (*Store)(nil)
 
-// NewStore returns a Store that runs its queries through c.
-func NewStore(c *Client) *Store {
-	return &Store{client: c}
+// NewStore returns a Store that runs its queries on db (see NewClient).
+func NewStore(db *sql.DB) *Store {
+	return &Store{client: NewClient(db)}
+}
+
+// Close closes the store's client and with it db.
+func (s *Store) Close() error {
+	return s.client.Close()
 }
 
 // maxParams is the most bind parameters PostgreSQL's protocol allows in one
@@ -57,7 +62,7 @@ func (s *Store) CreateUser(ctx context.Context, in crudbench.UserCreate) (*crudb
 		SetUpdatedAt(now).
 		Save(ctx)
 	if err != nil {
-		return nil, translate(fmt.Errorf("ent: creating user: %w", err))
+		return nil, fail(err, "creating user")
 	}
 	out := toUser(u)
 	return &out, nil
@@ -67,10 +72,10 @@ func (s *Store) CreateUser(ctx context.Context, in crudbench.UserCreate) (*crudb
 func (s *Store) User(ctx context.Context, id int64) (*crudbench.User, error) {
 	u, err := s.client.User.Get(ctx, id)
 	if err != nil {
-		if IsNotFound(err) {
+		if entgen.IsNotFound(err) {
 			return nil, pgerr.NotFound(id)
 		}
-		return nil, translate(fmt.Errorf("ent: getting user %d: %w", id, err))
+		return nil, fail(err, "getting user %d", id)
 	}
 	out := toUser(u)
 	return &out, nil
@@ -81,10 +86,10 @@ func (s *Store) User(ctx context.Context, id int64) (*crudbench.User, error) {
 func (s *Store) UpdateUser(ctx context.Context, id int64, p crudbench.UserPatch) (*crudbench.User, error) {
 	u, err := updateUser(s.client.User.UpdateOneID(id), &p).Save(ctx)
 	if err != nil {
-		if IsNotFound(err) {
+		if entgen.IsNotFound(err) {
 			return nil, pgerr.NotFound(id)
 		}
-		return nil, translate(fmt.Errorf("ent: updating user %d: %w", id, err))
+		return nil, fail(err, "updating user %d", id)
 	}
 	out := toUser(u)
 	return &out, nil
@@ -95,10 +100,10 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, p crudbench.UserPatch)
 func (s *Store) DeleteUser(ctx context.Context, id int64) error {
 	err := s.client.User.DeleteOneID(id).Exec(ctx)
 	if err != nil {
-		if IsNotFound(err) {
+		if entgen.IsNotFound(err) {
 			return pgerr.NotFound(id)
 		}
-		return translate(fmt.Errorf("ent: deleting user %d: %w", id, err))
+		return fail(err, "deleting user %d", id)
 	}
 	return nil
 }
@@ -111,7 +116,7 @@ func (s *Store) ListUsers(ctx context.Context, after int64, limit int) ([]crudbe
 		Limit(limit).
 		All(ctx)
 	if err != nil {
-		return nil, translate(fmt.Errorf("ent: listing users after %d: %w", after, err))
+		return nil, fail(err, "listing users after %d", after)
 	}
 	return toUsers(us), nil
 }
@@ -124,12 +129,12 @@ func (s *Store) CreateUsers(ctx context.Context, in []crudbench.UserCreate) ([]c
 	if len(in) <= createChunk {
 		us, err := createUsers(ctx, s.client.User, in)
 		if err != nil {
-			return nil, translate(fmt.Errorf("ent: creating %d users: %w", len(in), err))
+			return nil, fail(err, "creating %d users", len(in))
 		}
 		return toUsers(us), nil
 	}
 	out := make([]crudbench.User, 0, len(in))
-	err := s.withTx(ctx, func(tx *Tx) error {
+	err := s.withTx(ctx, func(tx *entgen.Tx) error {
 		for start := 0; start < len(in); start += createChunk {
 			us, err := createUsers(ctx, tx.User, in[start:min(start+createChunk, len(in))])
 			if err != nil {
@@ -142,7 +147,7 @@ func (s *Store) CreateUsers(ctx context.Context, in []crudbench.UserCreate) ([]c
 		return nil
 	})
 	if err != nil {
-		return nil, translate(fmt.Errorf("ent: creating %d users: %w", len(in), err))
+		return nil, fail(err, "creating %d users", len(in))
 	}
 	return out, nil
 }
@@ -154,7 +159,7 @@ func (s *Store) UsersByID(ctx context.Context, ids []int64) ([]crudbench.User, e
 		Order(user.ByID()).
 		All(ctx)
 	if err != nil {
-		return nil, translate(fmt.Errorf("ent: getting %d users by id: %w", len(ids), err))
+		return nil, fail(err, "getting %d users by id", len(ids))
 	}
 	return toUsers(us), nil
 }
@@ -167,7 +172,7 @@ func (s *Store) UsersByID(ctx context.Context, ids []int64) ([]crudbench.User, e
 // not exist fails the batch with ENOTFOUND and rolls it back.
 func (s *Store) UpdateUsers(ctx context.Context, in []crudbench.UserUpdate) ([]crudbench.User, error) {
 	var out []crudbench.User
-	err := s.withTx(ctx, func(tx *Tx) error {
+	err := s.withTx(ctx, func(tx *entgen.Tx) error {
 		ids := make([]int64, len(in))
 		for i := range in {
 			ids[i] = in[i].ID
@@ -187,22 +192,11 @@ func (s *Store) UpdateUsers(ctx context.Context, in []crudbench.UserUpdate) ([]c
 		if err != nil {
 			return fmt.Errorf("reading back: %w", err)
 		}
-		byID := make(map[int64]*User, len(us))
-		for _, u := range us {
-			byID[u.ID] = u
-		}
-		out = make([]crudbench.User, len(in))
-		for i := range in {
-			u, ok := byID[in[i].ID]
-			if !ok {
-				return pgerr.NotFound(in[i].ID)
-			}
-			out[i] = toUser(u)
-		}
-		return nil
+		out, err = bulk.InInputOrder(in, toUsers(us))
+		return err
 	})
 	if err != nil {
-		return nil, translate(fmt.Errorf("ent: updating %d users: %w", len(in), err))
+		return nil, fail(err, "updating %d users", len(in))
 	}
 	return out, nil
 }
@@ -213,7 +207,7 @@ func (s *Store) DeleteUsers(ctx context.Context, ids []int64) (int, error) {
 		Where(user.IDIn(ids...)).
 		Exec(ctx)
 	if err != nil {
-		return 0, translate(fmt.Errorf("ent: deleting %d users: %w", len(ids), err))
+		return 0, fail(err, "deleting %d users", len(ids))
 	}
 	return n, nil
 }
@@ -231,7 +225,7 @@ func (s *Store) CreatePost(ctx context.Context, userID int64, in crudbench.PostC
 		if pgerr.IsForeignKeyViolation(err) {
 			return nil, pgerr.NotFound(userID)
 		}
-		return nil, translate(fmt.Errorf("ent: creating post of user %d: %w", userID, err))
+		return nil, fail(err, "creating post of user %d", userID)
 	}
 	out := toPost(p)
 	return &out, nil
@@ -242,15 +236,15 @@ func (s *Store) CreatePost(ctx context.Context, userID int64, in crudbench.PostC
 func (s *Store) UserWithPosts(ctx context.Context, id int64) (*crudbench.User, error) {
 	u, err := s.client.User.Query().
 		Where(user.ID(id)).
-		WithPosts(func(q *PostQuery) {
+		WithPosts(func(q *entgen.PostQuery) {
 			q.Order(post.ByID())
 		}).
 		Only(ctx)
 	if err != nil {
-		if IsNotFound(err) {
+		if entgen.IsNotFound(err) {
 			return nil, pgerr.NotFound(id)
 		}
-		return nil, translate(fmt.Errorf("ent: getting user %d with posts: %w", id, err))
+		return nil, fail(err, "getting user %d with posts", id)
 	}
 	out := toUser(u)
 	out.Posts = make([]crudbench.Post, len(u.Edges.Posts))
@@ -262,7 +256,7 @@ func (s *Store) UserWithPosts(ctx context.Context, id int64) (*crudbench.User, e
 
 // withTx runs fn in a transaction, committed if fn returns nil and rolled
 // back otherwise.
-func (s *Store) withTx(ctx context.Context, fn func(tx *Tx) error) error {
+func (s *Store) withTx(ctx context.Context, fn func(tx *entgen.Tx) error) error {
 	tx, err := s.client.Tx(ctx)
 	if err != nil {
 		return fmt.Errorf("starting transaction: %w", err)
@@ -280,9 +274,9 @@ func (s *Store) withTx(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 // createUsers inserts in with one CreateBulk statement of c.
-func createUsers(ctx context.Context, c *UserClient, in []crudbench.UserCreate) ([]*User, error) {
+func createUsers(ctx context.Context, c *entgen.UserClient, in []crudbench.UserCreate) ([]*entgen.User, error) {
 	now := insertTime()
-	builders := make([]*UserCreate, len(in))
+	builders := make([]*entgen.UserCreate, len(in))
 	for i := range in {
 		builders[i] = c.Create().
 			SetName(in[i].Name).
@@ -304,7 +298,7 @@ func insertTime() time.Time {
 }
 
 // updateUser sets on u the fields that p sets.
-func updateUser(u *UserUpdateOne, p *crudbench.UserPatch) *UserUpdateOne {
+func updateUser(u *entgen.UserUpdateOne, p *crudbench.UserPatch) *entgen.UserUpdateOne {
 	u.SetNillableName(p.Name).SetNillableEmail(p.Email)
 	if p.Age != nil {
 		u.SetAge(int32(*p.Age))
@@ -312,7 +306,7 @@ func updateUser(u *UserUpdateOne, p *crudbench.UserPatch) *UserUpdateOne {
 	return u
 }
 
-func toUser(u *User) crudbench.User {
+func toUser(u *entgen.User) crudbench.User {
 	return crudbench.User{
 		ID:        u.ID,
 		Name:      u.Name,
@@ -323,7 +317,7 @@ func toUser(u *User) crudbench.User {
 	}
 }
 
-func toUsers(us []*User) []crudbench.User {
+func toUsers(us []*entgen.User) []crudbench.User {
 	out := make([]crudbench.User, len(us))
 	for i, u := range us {
 		out[i] = toUser(u)
@@ -331,7 +325,7 @@ func toUsers(us []*User) []crudbench.User {
 	return out
 }
 
-func toPost(p *Post) crudbench.Post {
+func toPost(p *entgen.Post) crudbench.Post {
 	return crudbench.Post{
 		ID:        p.ID,
 		UserID:    p.UserID,
@@ -341,16 +335,8 @@ func toPost(p *Post) crudbench.Post {
 	}
 }
 
-// translate returns the *crudbench.Error that every arm reports for err —
-// a taken email, a timeout, an unreachable database (pgerr.Translate, shared
-// by the arms), or a *crudbench.Error already in err's chain — or err itself
-// when it is none of these (the HTTP layer reports it as EINTERNAL). It
-// looks through err's whole chain, so callers may wrap err with context
-// first.
-func translate(err error) error {
-	var ce *crudbench.Error
-	if errors.As(err, &ce) {
-		return ce
-	}
-	return pgerr.Translate(err)
+// fail is pgerr.Wrap for this package: what the store reports for err,
+// met while doing what format and args describe.
+func fail(err error, format string, args ...any) error {
+	return pgerr.Wrap(err, "ent: "+format, args...)
 }

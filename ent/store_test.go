@@ -50,7 +50,7 @@ func ids(us []crudbench.User) []int64 {
 
 func TestStore(t *testing.T) {
 	ctx := context.Background()
-	s := ent.NewStore(newClient(t))
+	s := newStore(t)
 	const missing = int64(1 << 40)
 	notFound := fmt.Sprintf("User %d not found.", missing)
 
@@ -220,7 +220,7 @@ func TestCreateUsersChunks(t *testing.T) {
 		t.Skip("inserts 2 x 13,108 users")
 	}
 	ctx := context.Background()
-	s := ent.NewStore(newClient(t))
+	s := newStore(t)
 	in := make([]crudbench.UserCreate, 65535/5+1)
 	for i := range in {
 		in[i] = crudbench.UserCreate{Name: "U", Email: fmt.Sprintf("u%d@example.com", i), Age: i % 100}
@@ -261,9 +261,8 @@ func TestStatements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := ent.OpenDB(db)
-	defer client.Close()
-	s := ent.NewStore(client)
+	s := ent.NewStore(db)
+	defer s.Close()
 	count := func(name string, want int64, op func() error) {
 		t.Helper()
 		before := qc.Count()

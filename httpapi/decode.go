@@ -26,10 +26,10 @@ func decodeBody(r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/json" {
-			return crudbench.Errorf(crudbench.EMEDIATYPE, "Content-Type %q is not supported; send application/json.", ct)
+			return crudbench.Errorf(codeUnsupported, "Content-Type %q is not supported; send application/json.", ct)
 		}
 	} else {
-		return crudbench.Errorf(crudbench.EMEDIATYPE, "Content-Type is missing; send application/json.")
+		return crudbench.Errorf(codeUnsupported, "Content-Type is missing; send application/json.")
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
@@ -37,17 +37,17 @@ func decodeBody(r *http.Request, v any) error {
 	if _, err := buf.ReadFrom(r.Body); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return crudbench.Errorf(crudbench.ETOOLARGE, "The body is larger than %d bytes.", mbe.Limit)
+			return crudbench.Errorf(codeTooLarge, "The body is larger than %d bytes.", mbe.Limit)
 		}
 		return crudbench.Errorf(crudbench.EINVALID, "Reading the body failed: %v.", err)
 	}
-	return DecodeJSON(buf.Bytes(), v)
+	return decodeJSON(buf.Bytes(), v)
 }
 
-// DecodeJSON decodes data, a complete request body, into v with the rules
+// decodeJSON decodes data, a complete request body, into v with the rules
 // of the API: valid UTF-8, exactly one JSON value, no unknown fields. Its
 // errors are *crudbench.Error values with messages a person can act on.
-func DecodeJSON(data []byte, v any) error {
+func decodeJSON(data []byte, v any) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return crudbench.Errorf(crudbench.EINVALID, "The body is empty; send a JSON value.")
 	}
@@ -111,8 +111,8 @@ func jsonKind(k string) string {
 	return k
 }
 
-// ParseID parses a path or query id: a positive decimal int64.
-func ParseID(s string) (int64, error) {
+// parseID parses a path or query id: a positive decimal int64.
+func parseID(s string) (int64, error) {
 	id, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || id <= 0 {
 		return 0, crudbench.Errorf(crudbench.EINVALID, "Invalid id %q: ids are positive integers up to %d.", truncate(s, 40), int64(1<<63-1))
@@ -120,9 +120,9 @@ func ParseID(s string) (int64, error) {
 	return id, nil
 }
 
-// ParseIDs parses the ids query parameter of bulk calls: a comma-separated
+// parseIDs parses the ids query parameter of bulk calls: a comma-separated
 // list of 1 to crudbench.MaxBatch distinct ids.
-func ParseIDs(s string) ([]int64, error) {
+func parseIDs(s string) ([]int64, error) {
 	if s == "" {
 		return nil, crudbench.Errorf(crudbench.EINVALID, "Give ids as ?ids=1,2,3.")
 	}
@@ -131,7 +131,7 @@ func ParseIDs(s string) ([]int64, error) {
 	}
 	ids := make([]int64, 0, strings.Count(s, ",")+1)
 	for part := range strings.SplitSeq(s, ",") {
-		id, err := ParseID(part)
+		id, err := parseID(part)
 		if err != nil {
 			return nil, err
 		}

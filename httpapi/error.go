@@ -7,22 +7,30 @@ import (
 	"github.com/crudbench/crudbench"
 )
 
+// Error codes that only the HTTP layer produces; the domain's are in
+// package crudbench.
+const (
+	codeTooLarge    = "too_large"   // the request body exceeds the limit
+	codeNotAllowed  = "not_allowed" // the method is not served on this path
+	codeUnsupported = "unsupported" // the body's media type is not application/json
+)
+
 // statuses maps each error code to its HTTP status; this is the only place
 // that does.
 var statuses = map[string]int{
 	crudbench.ECONFLICT:    http.StatusConflict,
 	crudbench.EINVALID:     http.StatusBadRequest,
 	crudbench.ENOTFOUND:    http.StatusNotFound,
-	crudbench.ETOOLARGE:    http.StatusRequestEntityTooLarge,
+	codeTooLarge:           http.StatusRequestEntityTooLarge,
 	crudbench.EUNAVAILABLE: http.StatusServiceUnavailable,
 	crudbench.ETIMEOUT:     http.StatusGatewayTimeout,
-	crudbench.EMETHOD:      http.StatusMethodNotAllowed,
-	crudbench.EMEDIATYPE:   http.StatusUnsupportedMediaType,
+	codeNotAllowed:         http.StatusMethodNotAllowed,
+	codeUnsupported:        http.StatusUnsupportedMediaType,
 	crudbench.EINTERNAL:    http.StatusInternalServerError,
 }
 
-// ErrorStatus returns the HTTP status of an error code.
-func ErrorStatus(code string) int {
+// errorStatus returns the HTTP status of an error code.
+func errorStatus(code string) int {
 	if s, ok := statuses[code]; ok {
 		return s
 	}
@@ -50,7 +58,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 
 func writeError(w http.ResponseWriter, err error) {
 	code := crudbench.ErrorCode(err)
-	writeJSON(w, ErrorStatus(code), ErrorResponse{Error: ErrorBody{Code: code, Message: crudbench.ErrorMessage(err)}})
+	writeJSON(w, errorStatus(code), ErrorResponse{Error: ErrorBody{Code: code, Message: crudbench.ErrorMessage(err)}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -1,15 +1,16 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
 	"github.com/crudbench/crudbench"
 )
 
-// ListResponse is the body of GET /users: a page of users and the cursor of
+// listResponse is the body of GET /users: a page of users and the cursor of
 // the next page (nil on the last page).
-type ListResponse struct {
+type listResponse struct {
 	Items []crudbench.User `json:"items"`
 	Next  *int64           `json:"next"`
 }
@@ -42,7 +43,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) {
-	id, err := ParseID(r.PathValue("id"))
+	id, err := parseID(r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -64,7 +65,7 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) {
-	id, err := ParseID(r.PathValue("id"))
+	id, err := parseID(r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -86,7 +87,7 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request) {
-	id, err := ParseID(r.PathValue("id"))
+	id, err := parseID(r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -123,7 +124,7 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	resp := ListResponse{Items: users}
+	resp := listResponse{Items: users}
 	if len(users) == limit {
 		resp.Next = &users[len(users)-1].ID
 	}
@@ -131,24 +132,35 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) createUsers(w http.ResponseWriter, r *http.Request) {
-	var in []crudbench.UserCreate
+	writeUsers(h, w, r, crudbench.ValidateCreates, h.store.CreateUsers, http.StatusCreated)
+}
+
+func (h *Handler) updateUsers(w http.ResponseWriter, r *http.Request) {
+	writeUsers(h, w, r, crudbench.ValidateUpdates, h.store.UpdateUsers, http.StatusOK)
+}
+
+// writeUsers serves a bulk create or update: it decodes the body into an
+// In, checks it, runs it on the store and answers status with the users.
+func writeUsers[In any](h *Handler, w http.ResponseWriter, r *http.Request,
+	check func(In) error, run func(context.Context, In) ([]crudbench.User, error), status int) {
+	var in In
 	if err := decodeBody(r, &in); err != nil {
 		h.fail(w, r, err)
 		return
-	} else if err := crudbench.ValidateCreates(in); err != nil {
+	} else if err := check(in); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	users, err := h.store.CreateUsers(r.Context(), in)
+	users, err := run(r.Context(), in)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, ItemsResponse{Items: users})
+	writeJSON(w, status, ItemsResponse{Items: users})
 }
 
 func (h *Handler) getUsers(w http.ResponseWriter, r *http.Request) {
-	ids, err := ParseIDs(r.URL.Query().Get("ids"))
+	ids, err := parseIDs(r.URL.Query().Get("ids"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -161,25 +173,8 @@ func (h *Handler) getUsers(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, ItemsResponse{Items: users})
 }
 
-func (h *Handler) updateUsers(w http.ResponseWriter, r *http.Request) {
-	var in []crudbench.UserUpdate
-	if err := decodeBody(r, &in); err != nil {
-		h.fail(w, r, err)
-		return
-	} else if err := crudbench.ValidateUpdates(in); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	users, err := h.store.UpdateUsers(r.Context(), in)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, ItemsResponse{Items: users})
-}
-
 func (h *Handler) deleteUsers(w http.ResponseWriter, r *http.Request) {
-	ids, err := ParseIDs(r.URL.Query().Get("ids"))
+	ids, err := parseIDs(r.URL.Query().Get("ids"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -193,7 +188,7 @@ func (h *Handler) deleteUsers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) createPost(w http.ResponseWriter, r *http.Request) {
-	id, err := ParseID(r.PathValue("id"))
+	id, err := parseID(r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, err)
 		return

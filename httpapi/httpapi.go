@@ -15,8 +15,8 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultMaxBodyBytes = 1 << 20         // 1 MiB
-	DefaultTimeout      = 5 * time.Second // per request, passed down to the database
+	defaultMaxBodyBytes = 1 << 20         // 1 MiB
+	defaultTimeout      = 5 * time.Second // per request, passed down to the database
 )
 
 // Options tune a Handler; zero fields take the defaults.
@@ -36,10 +36,10 @@ type Handler struct {
 // NewHandler returns the API over store.
 func NewHandler(store crudbench.Store, opts Options) *Handler {
 	if opts.MaxBodyBytes <= 0 {
-		opts.MaxBodyBytes = DefaultMaxBodyBytes
+		opts.MaxBodyBytes = defaultMaxBodyBytes
 	}
 	if opts.Timeout <= 0 {
-		opts.Timeout = DefaultTimeout
+		opts.Timeout = defaultTimeout
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -96,5 +96,5 @@ func (h *Handler) unrouted(w http.ResponseWriter, r *http.Request) {
 	}
 	list := strings.Join(allow, ", ")
 	w.Header().Set("Allow", list)
-	h.fail(w, r, crudbench.Errorf(crudbench.EMETHOD, "Method %s is not allowed on %s; use %s.", r.Method, r.URL.Path, list))
+	h.fail(w, r, crudbench.Errorf(codeNotAllowed, "Method %s is not allowed on %s; use %s.", r.Method, r.URL.Path, list))
 }

@@ -29,7 +29,7 @@ func copyCreate(ctx context.Context, pool *pgxpool.Pool, in []crudbench.UserCrea
 		if err != nil {
 			return err
 		}
-		out, err = queryUsers(ctx, tx, len(in), `SELECT `+userCols+` FROM users WHERE email = ANY($1) ORDER BY id`, emails)
+		out, err = queryUsers(ctx, pgxConn{q: tx}, len(in), `SELECT `+userCols+` FROM users WHERE email = ANY($1) ORDER BY id`, emails)
 		return err
 	})
 	return out, err

@@ -7,7 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/crudbench/crudbench/internal/gate"
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/gate"
 )
 
 const gateUsage = `Usage: crudbench gate [flags] base.txt head.txt
@@ -42,10 +42,12 @@ Exit codes:
 	0  no regression (PASS)
 	1  at least one metric regressed (FAIL); this wins over exit 2 when
 	   other metrics could not be decided
-	2  usage or input error, or the gate could not decide (INCONCLUSIVE):
-	   a missing or unparsable file, no benchmark in common, a benchmark
-	   or metric of base missing from head, or too few samples for the
-	   U test to reach -alpha
+	2  the gate could not decide (INCONCLUSIVE): no benchmark in common,
+	   a benchmark or metric of base missing from head, or too few
+	   samples for the U test to reach -alpha
+	3  usage or input error: a bad flag or flag value, an unknown
+	   -metrics unit, not two files, a missing, unreadable or unparsable
+	   file, or the output could not be written
 `
 
 // runGate implements "crudbench gate".
@@ -61,16 +63,8 @@ func runGate(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&opts.Alpha, "alpha", opts.Alpha, "significance level: changes with p >= `α` are noise")
 	metrics := fs.String("metrics", "", "comma-separated `list` of metrics (units) to compare, e.g. ns/op,req/s,queries/op (default: all present)")
 	format := fs.String("format", "text", "output `format`: text (aligned table) or markdown (for a GitHub job summary)")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), gateUsage)
-		fs.PrintDefaults()
-		fmt.Fprint(fs.Output(), gateExitCodes)
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parse(fs, args, gateUsage, gateExitCodes); !ok {
+		return code
 	}
 	if fs.NArg() != 2 {
 		fmt.Fprintf(stderr, "crudbench gate: want 2 files, base and head; got %d\n", fs.NArg())
@@ -101,6 +95,9 @@ func runGate(args []string, stdout, stderr io.Writer) int {
 	rep, err := gate.Compare(in, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "crudbench gate: %v\n", err)
+		if errors.Is(err, gate.ErrNoCommon) {
+			return exitUndecided
+		}
 		return exitUsage
 	}
 	if err := write(rep, stdout); err != nil {
@@ -112,7 +109,7 @@ func runGate(args []string, stdout, stderr io.Writer) int {
 		return exitRegression
 	case gate.Inconclusive:
 		fmt.Fprintf(stderr, "crudbench gate: %s\n", rep.Verdict())
-		return exitUsage
+		return exitUndecided
 	}
 	return exitOK
 }

@@ -6,26 +6,38 @@
 //
 //	crudbench gate [flags] base.txt head.txt
 //	crudbench report [flags] results.txt...
+//	crudbench serve -arm pgx|sql|ent [flags]
+//	crudbench load -url URL [flags]
+//	crudbench study load|memory [flags]
+//	crudbench help [gate|report|serve|load|study]
+//	crudbench -version
 //
 // Run "crudbench help gate" or "crudbench help report" for the flags and
 // exit codes of each command.
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/debug"
 
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/load"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/serve"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/study"
 )
 
-// Exit codes shared by the commands.
+// Exit codes shared by the commands. 1 and 2 are the gate's verdicts;
+// every command ends with 3 on bad usage or input, so a script can tell
+// "the gate could not decide" from "the gate was not run properly".
 const (
 	exitOK         = 0 // no regression / report written
 	exitRegression = 1 // gate: a metric regressed
-	exitUsage      = 2 // usage or input error, or gate could not decide
+	exitUndecided  = 2 // gate: could not decide
+	exitUsage      = 3 // bad flags or arguments, an unreadable or unparsable file, output not written
 )
 
 const usage = `Usage:
@@ -33,9 +45,10 @@ const usage = `Usage:
 	crudbench gate [flags] base.txt head.txt
 	crudbench report [flags] results.txt...
 	crudbench serve -arm pgx|sql|ent [flags]
-	crudbench load -url URL -rate N [flags]
+	crudbench load -url URL [flags]
 	crudbench study load|memory [flags]
-	crudbench help [gate|report]
+	crudbench help [gate|report|serve|load|study]
+	crudbench -version
 
 Commands:
 
@@ -44,6 +57,11 @@ Commands:
 	serve   serve one arm over HTTP on a seeded PostgreSQL
 	load    send open-loop load at a constant rate to a server
 	study   load and memory studies of every arm, each in its own process
+	help    print this text, or the flags and exit codes of a command
+
+Flags:
+
+	-version  print the module version and the Go version it was built with
 
 Inputs are go test -bench output of the crudbench suite. Run
 "crudbench help COMMAND" for the flags and exit codes of a command.
@@ -53,37 +71,68 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// commands are the subcommands by name; each parses its own flags.
+var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
+	"gate":   runGate,
+	"report": runReport,
+	"serve":  serve.Main,
+	"load":   load.Main,
+	"study":  study.Main,
+}
+
 // run dispatches to a command and returns the process exit code.
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
-	switch cmd, rest := args[0], args[1:]; cmd {
-	case "gate":
-		return runGate(rest, stdout, stderr)
-	case "report":
-		return runReport(rest, stdout, stderr)
-	case "serve":
-		return serve.Main(rest, stdout, stderr)
-	case "load":
-		return load.Main(rest, stdout, stderr)
-	case "study":
-		return study.Main(rest, stdout, stderr)
+	cmd, rest := args[0], args[1:]
+	if c, ok := commands[cmd]; ok {
+		return c(rest, stdout, stderr)
+	}
+	switch cmd {
+	case "-version", "--version", "version":
+		fmt.Fprintln(stdout, version())
+		return exitOK
 	case "help", "-h", "-help", "--help":
-		switch {
-		case len(rest) == 0:
+		if len(rest) == 0 {
 			fmt.Fprint(stdout, usage)
 			return exitOK
-		case rest[0] == "gate":
-			return runGate([]string{"-h"}, stdout, stdout)
-		case rest[0] == "report":
-			return runReport([]string{"-h"}, stdout, stdout)
+		}
+		if c, ok := commands[rest[0]]; ok {
+			return c([]string{"-h"}, stdout, stdout)
 		}
 		fmt.Fprintf(stderr, "crudbench help: unknown command %q\n\n%s", rest[0], usage)
 		return exitUsage
-	default:
-		fmt.Fprintf(stderr, "crudbench: unknown command %q\n\n%s", cmd, usage)
-		return exitUsage
 	}
+	fmt.Fprintf(stderr, "crudbench: unknown command %q\n\n%s", cmd, usage)
+	return exitUsage
+}
+
+// version returns the module version crudbench was built from, "(devel)"
+// for a build from a checkout, and the Go version.
+func version() string {
+	v := "(devel)"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		v = bi.Main.Version
+	}
+	return fmt.Sprintf("crudbench %s %s", v, runtime.Version())
+}
+
+// parse sets the usage text of a command's flags, the flag defaults
+// between intro and exitCodes, and parses args. If it returns !ok the
+// command ends with code: exitOK after -h, exitUsage after a bad flag.
+func parse(fs *flag.FlagSet, args []string, intro, exitCodes string) (code int, ok bool) {
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), intro)
+		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), exitCodes)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, false
+		}
+		return exitUsage, false
+	}
+	return 0, true
 }

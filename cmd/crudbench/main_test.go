@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
 
-const results = "../../testdata/results"
+const results = "testdata"
 
 func r(name string) string { return filepath.Join(results, name) }
 
@@ -32,12 +33,14 @@ func TestGateExitCodes(t *testing.T) {
 		{"no benchmark in common", []string{r("gate-base.txt"), r("gate-renamed.txt")}, 2, "", "no benchmark is in both files"},
 		{"too few samples", []string{r("gate-few-base.txt"), r("gate-few-head.txt")}, 2, "too few samples", "needs >= 4 per side for p < 0.05"},
 		{"too few samples at a stricter alpha", []string{"-alpha", "0.01", r("gate-few-base.txt"), r("gate-few-head.txt")}, 2, "", "needs >= 5 per side for p < 0.01"},
-		{"missing file", []string{r("gate-base.txt"), r("nope.txt")}, 2, "", "no such file"},
-		{"unparsable file", []string{r("gate-base.txt"), r("gate-garbled.txt")}, 2, "", "gate-garbled.txt:7: missing units"},
-		{"one file only", []string{r("gate-base.txt")}, 2, "", "want 2 files"},
-		{"bad threshold", []string{"-threshold", "lots", r("gate-base.txt"), r("gate-aa.txt")}, 2, "", "parsing threshold"},
-		{"bad format", []string{"-format", "html", r("gate-base.txt"), r("gate-aa.txt")}, 2, "", "-format must be text or markdown"},
-		{"unknown metric", []string{"-metrics", "widgets/op", r("gate-base.txt"), r("gate-aa.txt")}, 2, "", `"widgets/op" is in neither file`},
+		{"missing file", []string{r("gate-base.txt"), r("nope.txt")}, 3, "", "no such file"},
+		{"unparsable file", []string{r("gate-base.txt"), r("gate-garbled.txt")}, 3, "", "gate-garbled.txt:7: missing units"},
+		{"one file only", []string{r("gate-base.txt")}, 3, "", "want 2 files"},
+		{"bad threshold", []string{"-threshold", "lots", r("gate-base.txt"), r("gate-aa.txt")}, 3, "", "parsing threshold"},
+		{"bad format", []string{"-format", "html", r("gate-base.txt"), r("gate-aa.txt")}, 3, "", "-format must be text or markdown"},
+		{"unknown metric", []string{"-metrics", "widgets/op", r("gate-base.txt"), r("gate-aa.txt")}, 3, "", `"widgets/op" is in neither file`},
+		{"unknown flag", []string{"-treshold", "1%", r("gate-base.txt"), r("gate-aa.txt")}, 3, "", "flag provided but not defined"},
+		{"alpha out of range", []string{"-alpha", "2", r("gate-base.txt"), r("gate-aa.txt")}, 3, "", "alpha must be in (0, 1]"},
 		{"help", []string{"-h"}, 0, "", "Exit codes:"},
 	}
 	for _, tt := range tests {
@@ -64,8 +67,8 @@ func TestUsageDocumentsEveryFlag(t *testing.T) {
 		cmd  string
 		want []string
 	}{
-		{"gate", []string{"-threshold", "-alpha", "-metrics", "-format", "0  no regression", "1  at least one metric regressed", "2  usage or input error"}},
-		{"report", []string{"-o dir", "0  report written", "2  usage or input error"}},
+		{"gate", []string{"-threshold", "-alpha", "-metrics", "-format", "0  no regression", "1  at least one metric regressed", "2  the gate could not decide", "3  usage or input error"}},
+		{"report", []string{"-o dir", "0  report written", "3  usage or input error"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.cmd, func(t *testing.T) {
@@ -91,8 +94,8 @@ func TestReport(t *testing.T) {
 		wantStderr string
 	}{
 		{"writes the report", []string{"-o", dir, r("full-base.txt")}, 0, ""},
-		{"no input", []string{"-o", dir}, 2, "want at least one results file"},
-		{"unparsable input", []string{"-o", dir, r("gate-garbled.txt")}, 2, "missing units"},
+		{"no input", []string{"-o", dir}, 3, "want at least one results file"},
+		{"unparsable input", []string{"-o", dir, r("gate-garbled.txt")}, 3, "missing units"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,10 +113,26 @@ func TestReport(t *testing.T) {
 	}
 }
 
-func TestUnknownCommand(t *testing.T) {
-	var stdout, stderr bytes.Buffer
-	if code := run([]string{"bench"}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), `unknown command "bench"`) {
-		t.Errorf("exit %d, stderr %q; want 2 and an unknown command message", code, stderr.String())
+func TestTopLevel(t *testing.T) {
+	tests := []struct {
+		args       []string
+		wantCode   int
+		wantOut    string // substring of stdout
+		wantStderr string // substring of stderr
+	}{
+		{[]string{"bench"}, 3, "", `unknown command "bench"`},
+		{[]string{"help", "bench"}, 3, "", `unknown command "bench"`},
+		{nil, 3, "", "crudbench -version"},
+		{[]string{"help"}, 0, "crudbench -version", ""},
+		{[]string{"-version"}, 0, "crudbench ", ""},
+		{[]string{"-version"}, 0, runtime.Version(), ""},
+	}
+	for _, tt := range tests {
+		var stdout, stderr bytes.Buffer
+		code := run(tt.args, &stdout, &stderr)
+		if code != tt.wantCode || !strings.Contains(stdout.String(), tt.wantOut) || !strings.Contains(stderr.String(), tt.wantStderr) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want %d, %q, %q", tt.args, code, stdout.String(), stderr.String(), tt.wantCode, tt.wantOut, tt.wantStderr)
+		}
 	}
 }
 

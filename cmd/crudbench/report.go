@@ -1,12 +1,11 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 
-	"github.com/crudbench/crudbench/internal/report"
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/report"
 )
 
 const reportUsage = `Usage: crudbench report [flags] results.txt...
@@ -14,7 +13,8 @@ const reportUsage = `Usage: crudbench report [flags] results.txt...
 Report writes DIR/report.md and the charts it embeds, each as PNG and SVG:
 the environment (the files' configuration lines), mean, p95 and p99
 latency per CRUD operation with the arms side by side, throughput per
-operation and per concurrency level, allocations per operation, bulk
+operation and, with p50 and p99 latency, per concurrency level,
+allocations per operation, bulk
 time and time per row against batch size (log axes), each arm's latency
 relative to pgx with 95% confidence intervals and its queries per
 request, and each arm's serial read against the floor (HTTP no-op +
@@ -31,7 +31,7 @@ const reportExitCodes = `
 Exit codes:
 
 	0  report written
-	2  usage or input error: no file, a missing or unparsable file, a
+	3  usage or input error: no file, a missing or unparsable file, a
 	   file without results, or the report could not be written
 `
 
@@ -40,16 +40,8 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dir := fs.String("o", "report", "write report.md and the charts into `dir`, created if needed")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), reportUsage)
-		fs.PrintDefaults()
-		fmt.Fprint(fs.Output(), reportExitCodes)
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parse(fs, args, reportUsage, reportExitCodes); !ok {
+		return code
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintln(stderr, "crudbench report: want at least one results file")

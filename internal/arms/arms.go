@@ -65,8 +65,8 @@ func Open(ctx context.Context, name, dsn string, tracer pgx.QueryTracer) (*Arm, 
 		if err != nil {
 			return nil, err
 		}
-		client := ent.OpenDB(db)
-		return &Arm{Name: name, Store: ent.NewStore(client), Close: func() { client.Close() }, Stats: sqlStats(db)}, nil
+		store := ent.NewStore(db)
+		return &Arm{Name: name, Store: store, Close: func() { store.Close() }, Stats: sqlStats(db)}, nil
 	}
 	return nil, fmt.Errorf("arms: unknown arm %q (want one of %v)", name, Names)
 }

@@ -1,6 +1,6 @@
 // Package dbconf is the one place that sets how every arm connects to
-// PostgreSQL: pool size, timeouts and statement caching are the same for the
-// pgx pool and for the database/sql pool that the sql and ent arms use.
+// PostgreSQL: pool size, timeouts and query execution mode are the same for
+// the pgx pool and for the database/sql pool that the sql and ent arms use.
 package dbconf
 
 import (
@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -27,6 +28,64 @@ const DefaultPoolSize = 16
 // request fails fast while PostgreSQL is down.
 const ConnectTimeout = 3 * time.Second
 
+// EnvQueryMode selects pgx's query execution mode for every arm; see
+// QueryModes.
+const EnvQueryMode = "CRUDBENCH_QUERY_MODE"
+
+// DefaultQueryMode is pgx's own default: statements prepared and cached per
+// connection.
+const DefaultQueryMode = "cache_statement"
+
+// queryModes maps the names EnvQueryMode accepts to pgx's modes, in the
+// order QueryModes lists them.
+var queryModes = []struct {
+	name string
+	mode pgx.QueryExecMode
+}{
+	{"cache_statement", pgx.QueryExecModeCacheStatement},
+	{"cache_describe", pgx.QueryExecModeCacheDescribe},
+	{"describe_exec", pgx.QueryExecModeDescribeExec},
+	{"exec", pgx.QueryExecModeExec},
+	{"simple_protocol", pgx.QueryExecModeSimpleProtocol},
+}
+
+// QueryModes returns the names EnvQueryMode accepts, the default first.
+func QueryModes() []string {
+	names := make([]string, len(queryModes))
+	for i, m := range queryModes {
+		names[i] = m.name
+	}
+	return names
+}
+
+// ParseQueryMode returns the pgx query execution mode named name (one of
+// QueryModes; "" means DefaultQueryMode).
+func ParseQueryMode(name string) (pgx.QueryExecMode, error) {
+	if name == "" {
+		name = DefaultQueryMode
+	}
+	for _, m := range queryModes {
+		if m.name == name {
+			return m.mode, nil
+		}
+	}
+	return 0, fmt.Errorf("dbconf: %s=%q: want one of %s", EnvQueryMode, name, strings.Join(QueryModes(), ", "))
+}
+
+// QueryMode returns the name of the query execution mode set by
+// EnvQueryMode, DefaultQueryMode when unset, or an error naming the valid
+// ones.
+func QueryMode() (string, error) {
+	name := os.Getenv(EnvQueryMode)
+	if name == "" {
+		name = DefaultQueryMode
+	}
+	if _, err := ParseQueryMode(name); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
 // PoolSize returns the pool size: EnvPoolSize when set to a positive
 // integer, else DefaultPoolSize.
 func PoolSize() (int, error) {
@@ -41,14 +100,19 @@ func PoolSize() (int, error) {
 	return n, nil
 }
 
-// connConfig parses dsn and applies the shared connection settings. pgx's
-// default query mode (prepared statements, cached per connection) is kept.
+// connConfig parses dsn and applies the shared connection settings,
+// including the query execution mode of EnvQueryMode.
 func connConfig(dsn string, tracer pgx.QueryTracer) (*pgx.ConnConfig, error) {
+	mode, err := ParseQueryMode(os.Getenv(EnvQueryMode))
+	if err != nil {
+		return nil, err
+	}
 	cc, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("dbconf: parsing DSN: %w", err)
 	}
 	cc.ConnectTimeout = ConnectTimeout
+	cc.DefaultQueryExecMode = mode
 	cc.Tracer = tracer
 	return cc, nil
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"regexp"
@@ -68,6 +69,18 @@ func Translate(err error) error {
 		return unavailable()
 	}
 	return err
+}
+
+// Wrap returns what an arm reports for err, met while doing what format
+// and args describe: the *crudbench.Error in err's chain, unwrapped; else
+// the *crudbench.Error that Translate makes of err; else err wrapped with
+// the description, which the HTTP layer reports as EINTERNAL.
+func Wrap(err error, format string, args ...any) error {
+	var ce *crudbench.Error
+	if errors.As(err, &ce) || errors.As(Translate(err), &ce) {
+		return ce
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
 }
 
 // lostConnection reports whether err says the connection to PostgreSQL

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -276,7 +275,7 @@ type dockerBackend struct {
 	mu      sync.Mutex
 	ctr     *tcpostgres.PostgresContainer
 	id      string
-	reaper  *exec.Cmd
+	reaper  *reaper
 	stopped bool
 }
 
@@ -433,38 +432,48 @@ func dockerSelectOne(ctx context.Context, dsn string) error {
 	return conn.QueryRow(ctx, "SELECT 1").Scan(&one)
 }
 
-// startReaper starts a detached process that removes the container once
-// this process is gone, however it ended. Without a docker CLI there is no
-// reaper, only a warning.
+// startReaper starts a reaper that removes the container once this
+// process is gone, however it ended. Without a docker CLI (or on Windows)
+// there is no reaper, only a warning.
 func (b *dockerBackend) startReaper(id string) {
 	docker, err := exec.LookPath("docker")
 	if err != nil {
 		b.log.Warn("no docker CLI on PATH: the container is left behind if this process dies before stopping it", "container", dockerShortID(id))
 		return
 	}
-	script := fmt.Sprintf("while kill -0 %d 2>/dev/null; do sleep 0.5; done; exec %s rm -f -v %s >/dev/null 2>&1",
-		os.Getpid(), dockerShellQuote(docker), dockerShellQuote(id))
-	cmd := exec.Command("sh", "-c", script)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // out of our process group: survives ^C
-	if err := cmd.Start(); err != nil {
-		b.log.Warn("starting the container reaper failed: the container is left behind if this process dies before stopping it",
+	r, err := startReaper(fmt.Sprintf("exec %s rm -f -v %s >/dev/null 2>&1", shellQuote(docker), shellQuote(id)), nil)
+	if err != nil {
+		b.log.Warn("the container is left behind if this process dies before stopping it",
 			"container", dockerShortID(id), "err", err)
 		return
 	}
-	go cmd.Wait() // reaps the reaper once killed; its status says nothing
 	b.mu.Lock()
-	b.reaper = cmd
+	b.reaper = r
 	b.mu.Unlock()
 }
 
-// killReaper ends the reaper, the container being gone.
+// killReaper dismisses the reaper, the container being gone or kept.
 func (b *dockerBackend) killReaper() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.reaper != nil {
-		_ = b.reaper.Process.Kill()
-		b.reaper = nil
+	b.reaper.dismiss()
+	b.reaper = nil
+}
+
+// detach implements backend: the reaper is dismissed and the container
+// left running; the command returned removes it. Ryuk, when enabled,
+// still removes it when this process exits.
+func (b *dockerBackend) detach() (string, error) {
+	b.killReaper()
+	b.mu.Lock()
+	b.stopped = true
+	b.mu.Unlock()
+	b.cli.Close()
+	if !testcontainers.ReadConfig().RyukDisabled {
+		b.log.Warn("Ryuk is enabled and removes the container when this process exits; set TESTCONTAINERS_RYUK_DISABLED=true to keep it",
+			"container", dockerShortID(b.id))
 	}
+	return "docker rm -f -v " + b.id, nil
 }
 
 // stop implements backend: it removes the container and its volumes. If
@@ -533,11 +542,6 @@ func dockerShortID(id string) string {
 		return id[:12]
 	}
 	return id
-}
-
-// dockerShellQuote quotes s for sh.
-func dockerShellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // ryukImage is the image of testcontainers-go's reaper, checked up front so

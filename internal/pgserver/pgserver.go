@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -63,6 +64,9 @@ type backend interface {
 	// again on the same address. Used by fault tests.
 	halt(ctx context.Context) error
 	resume(ctx context.Context) error
+	// detach leaves the server running after this process exits and
+	// returns a shell command that removes it.
+	detach() (string, error)
 }
 
 // Provider returns docker, local or dsn.
@@ -87,7 +91,32 @@ func (s *Server) Stop(ctx context.Context) error {
 	return s.impl.stop(ctx)
 }
 
-// ErrNotSupported is returned by Halt and Resume for a server given by DSN.
+// Detach leaves a server that Start created running after this process
+// exits, instead of removing it then, and returns a shell command that
+// removes it. A server given by DSN is not Start's to remove: Detach returns
+// "" for it. After Detach, Stop does nothing.
+func (s *Server) Detach() (remove string, err error) {
+	if s.impl == nil {
+		return "", nil
+	}
+	remove, err = s.impl.detach()
+	if err != nil {
+		return "", err
+	}
+	s.impl = detached{}
+	return remove, nil
+}
+
+// detached is the backend of a server after Detach.
+type detached struct{}
+
+func (detached) stop(context.Context) error   { return nil }
+func (detached) halt(context.Context) error   { return ErrNotSupported }
+func (detached) resume(context.Context) error { return ErrNotSupported }
+func (detached) detach() (string, error)      { return "", errors.New("pgserver: server already detached") }
+
+// ErrNotSupported is returned by Halt and Resume for a server given by DSN
+// or detached.
 var ErrNotSupported = errors.New("pgserver: not supported by this provider")
 
 // Halt stops the server abruptly (as a crash would), keeping its data.
@@ -180,3 +209,16 @@ func fromDSN(dsn string) (*Server, error) {
 	}
 	return &Server{provider: ProviderDSN, reason: EnvProvider + " is a DSN", dsn: u}, nil
 }
+
+// freePort asks the kernel for a free loopback TCP port.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("finding a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// shellQuote quotes s for sh.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

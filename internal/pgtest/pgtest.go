@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +25,16 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// EnvKeep, set to 1, leaves the server (cluster or container) running after
+// the run, and Main prints how to reach and remove it.
+const EnvKeep = "CRUDBENCH_KEEP"
+
+// keep reports whether EnvKeep asks to keep the server.
+func keep() bool {
+	v, _ := strconv.ParseBool(os.Getenv(EnvKeep))
+	return v
+}
+
 var (
 	server   *pgserver.Server
 	template string // database holding the schema, cloned by NewDatabase
@@ -33,8 +44,9 @@ var (
 )
 
 // Main starts the server, calls each of before with it, runs the tests and
-// stops the server, also when the run is interrupted by SIGINT or SIGTERM.
-// Call it from TestMain.
+// stops the server, also when the run is interrupted by SIGINT or SIGTERM;
+// with EnvKeep=1 it leaves the server running instead and says how to reach
+// and remove it. Call it from TestMain.
 func Main(m *testing.M, before ...func(*pgserver.Server) error) {
 	os.Exit(run(m, before))
 }
@@ -52,6 +64,10 @@ func run(m *testing.M, before []func(*pgserver.Server) error) int {
 	}
 	server = s
 	stop := func() {
+		if keep() {
+			detach(s)
+			return
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		if err := s.Stop(ctx); err != nil {
@@ -81,6 +97,22 @@ func run(m *testing.M, before []func(*pgserver.Server) error) int {
 	return m.Run()
 }
 
+// detach leaves s running and prints how to reach and remove it.
+func detach(s *pgserver.Server) {
+	remove, err := s.Detach()
+	if err != nil {
+		slog.Error("keeping PostgreSQL", "err", err)
+		return
+	}
+	if remove == "" {
+		return // a server given by DSN: neither started nor removed here
+	}
+	fmt.Fprintf(os.Stderr, "pgtest: %s=1: PostgreSQL (%s) keeps running.\n  reach it:  psql %s\n  remove it: %s\n",
+		EnvKeep, s.Provider(), shellQuote(s.DSN("postgres")), remove)
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
 // Server returns the server started by Main; it fails tb when Main was not
 // used.
 func Server(tb testing.TB) *pgserver.Server {
@@ -105,7 +137,8 @@ func Exec(ctx context.Context, dsn, sql string) error {
 }
 
 // NewDatabase creates a database holding the crudbench schema and no rows,
-// returns its DSN, and drops it when tb ends.
+// returns its DSN, and drops it when tb ends, unless tb failed: then it
+// keeps it, for a look at what the test left, and logs its DSN.
 func NewDatabase(tb testing.TB) string {
 	tb.Helper()
 	Server(tb)
@@ -113,12 +146,25 @@ func NewDatabase(tb testing.TB) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	dsn := server.DSN(name)
 	tb.Cleanup(func() {
+		if tb.Failed() {
+			tb.Logf("pgtest: test failed, database kept: %s%s", dsn, keptHint())
+			return
+		}
 		if err := dropDatabase(name); err != nil {
 			tb.Error(err)
 		}
 	})
-	return server.DSN(name)
+	return dsn
+}
+
+// keptHint says, for a kept database, whether it outlives the run.
+func keptHint() string {
+	if server.Provider() == pgserver.ProviderDSN || keep() {
+		return ""
+	}
+	return fmt.Sprintf(" (removed with the %s server at the end of the run; %s=1 keeps the server)", server.Provider(), EnvKeep)
 }
 
 // SharedDatabase creates a database that lives until Main returns: a copy

@@ -4,6 +4,8 @@
 // read it from here, so a new arm or size is added in one place.
 package suite
 
+import "slices"
+
 // Arms are the data-access arms in report order: raw pgx, database/sql, ent.
 var Arms = []string{"pgx", "sql", "ent"}
 
@@ -30,3 +32,18 @@ var FloorOps = []string{"http-noop", "select", "insert"}
 
 // Short returns s without its last element: the -short form of a size list.
 func Short(s []int) []int { return s[:len(s)-1] }
+
+// Ops returns every operation of the suite once, in report order: the
+// CRUD operations, then those of the other families not already listed
+// (the floor's last).
+func Ops() []string {
+	var ops []string
+	for _, list := range [][]string{CRUDOps, BulkOps, ParallelOps, FloorOps} {
+		for _, op := range list {
+			if !slices.Contains(ops, op) {
+				ops = append(ops, op)
+			}
+		}
+	}
+	return ops
+}

@@ -15,7 +15,7 @@ import (
 
 // Main parses the load command's flags, runs one open-loop load and writes
 // its result in the Go benchmark format to stdout. It returns 0 when every
-// request succeeded, 1 when any failed or the run could not be made, 2 on a
+// request succeeded, 1 when any failed or the run could not be made, 3 on a
 // usage error.
 func Main(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("crudbench load", flag.ContinueOnError)
@@ -47,11 +47,11 @@ Flags:
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
-		return 2
+		return exitUsage
 	}
 	if err := cfg.check(); err != nil {
 		fmt.Fprintln(stderr, "crudbench load:", err)
-		return 2
+		return exitUsage
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -63,7 +63,7 @@ const MinRows = 2 * seed.RelationUsers
 
 // Main parses the serve command's flags and serves until SIGINT or SIGTERM.
 // It returns the process exit code: 0 after a clean shutdown, 1 on a
-// failure, 2 on a usage error.
+// failure, 3 (exitUsage) on a usage error.
 func Main(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("crudbench serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -90,17 +90,17 @@ Flags:
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
-		return 2
+		return exitUsage
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "crudbench serve: unexpected arguments %q\n", fs.Args())
-		return 2
+		return exitUsage
 	}
 	cfg.Stdout = stdout
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	if err := cfg.check(); err != nil {
 		fmt.Fprintln(stderr, "crudbench serve:", err)
-		return 2
+		return exitUsage
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

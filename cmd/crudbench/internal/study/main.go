@@ -31,11 +31,15 @@ flags.
 `
 
 // Main runs "crudbench study load" or "crudbench study memory" and returns
-// the exit code: 0 done, 1 failed, 2 usage error.
+// the exit code: 0 done, 1 failed, 3 (exitUsage) usage error.
 func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
 	if len(args) == 0 || (args[0] != "load" && args[0] != "memory") {
 		fmt.Fprint(stderr, usage)
-		return 2
+		return exitUsage
 	}
 	which := args[0]
 	fs := flag.NewFlagSet("crudbench study "+which, flag.ContinueOnError)
@@ -63,7 +67,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
-		return 2
+		return exitUsage
 	}
 	exe, err := DefaultExe()
 	if err != nil {
@@ -91,14 +95,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		v, err := strconv.ParseFloat(f, 64)
 		if err != nil || v <= 0 || v > 200 {
 			fmt.Fprintf(stderr, "crudbench study load: -fractions %q: want percentages above 0\n", *fractions)
-			return 2
+			return exitUsage
 		}
 		fr = append(fr, v/100)
 	}
 	for _, op := range split(*ops) {
 		if !slices.Contains(load.Ops, op) {
 			fmt.Fprintf(stderr, "crudbench study load: -ops: %q is not one of %v\n", op, load.Ops)
-			return 2
+			return exitUsage
 		}
 	}
 	sums, err := Load(ctx, LoadConfig{Arms: arms, Ops: split(*ops), Rows: *rows, Workers: *workers, Capacity: *capTime,

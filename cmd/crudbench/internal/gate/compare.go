@@ -1,0 +1,293 @@
+// Package gate decides whether a head benchmark run regressed against a
+// base run, the way benchstat compares them: benchmath's median summaries
+// and Mann–Whitney U test for ordinary units, exact comparison for units
+// marked "assume=exact" (such as queries/op), each unit's direction of
+// improvement honoured. A metric regresses when it got worse by more than
+// a threshold with p < alpha; an exact metric regresses on any change for
+// the worse.
+package gate
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"golang.org/x/perf/benchmath"
+
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/results"
+)
+
+// Options configures Compare.
+type Options struct {
+	// Threshold is the relative change (0.05 for 5%) a non-exact metric
+	// must exceed, for the worse, to be a regression.
+	Threshold float64
+	// Alpha is the significance level: changes with p >= Alpha are noise.
+	Alpha float64
+	// Metrics restricts the comparison to these units, written as in the
+	// results file ("ns/op") or tidied ("sec/op"). Empty means all units
+	// present in the base file.
+	Metrics []string
+}
+
+// DefaultOptions are the gate's defaults: 5% threshold, alpha 0.05.
+var DefaultOptions = Options{Threshold: 0.05, Alpha: 0.05}
+
+// Verdict is the outcome of comparing one metric of one benchmark.
+type Verdict int
+
+// The verdicts, from the gate's point of view.
+const (
+	Same            Verdict = iota // exact metric unchanged
+	NotSignificant                 // p >= alpha: indistinguishable from noise
+	WithinThreshold                // significant, but no larger than the threshold
+	Improvement                    // significant change for the better beyond the threshold
+	Regression                     // change for the worse beyond the threshold (any, if exact)
+	Changed                        // significant change of a unit whose direction is unknown
+	TooFewSamples                  // not enough samples for the U test to reach alpha
+)
+
+// String returns the verdict as printed in the table.
+func (v Verdict) String() string {
+	return [...]string{"same", "~", "within threshold", "improvement", "REGRESSION", "changed (direction unknown)", "too few samples"}[v]
+}
+
+// Row is the comparison of one metric of one benchmark.
+type Row struct {
+	Benchmark string // full name, e.g. CRUD/arm=pgx/op=read-2
+	Unit      string // tidied unit, e.g. sec/op
+	Exact     bool   // the unit is assume=exact
+	Better    int    // +1 higher is better, -1 lower is better, 0 unknown
+	Base      benchmath.Summary
+	Head      benchmath.Summary
+	NBase     int
+	NHead     int
+	// Delta is the relative change of the centres, head/base - 1.
+	Delta float64
+	// P is the U test's p-value; NaN for exact units.
+	P       float64
+	Verdict Verdict
+
+	identical bool // every base and head value is the same
+}
+
+// Report is the result of Compare.
+type Report struct {
+	Base, Head string // file paths
+	Options    Options
+	Rows       []Row
+	// MissingBenchmarks are in base but not in head.
+	MissingBenchmarks []string
+	// MissingMetrics are "benchmark unit" pairs in base but not in head.
+	MissingMetrics []string
+	// NewBenchmarks are in head only; they are not compared.
+	NewBenchmarks []string
+	// Notes are warnings to show with the table: benchmath's warnings
+	// about samples, configuration differences between the files.
+	Notes []string
+	// MinSamples is the samples per side the U test needs at Alpha.
+	MinSamples int
+}
+
+// ErrNoCommon is wrapped by Compare's error when the two sides share no
+// benchmark: both inputs are valid, but there is nothing to decide on.
+var ErrNoCommon = errors.New("no benchmark is in both files")
+
+// Compare compares every metric of every benchmark the two sides share.
+// It returns an error only for input it cannot compare at all: invalid
+// options, an unknown metric, or no benchmark in common (ErrNoCommon).
+func Compare(in *Input, opt Options) (*Report, error) {
+	if !(opt.Alpha > 0 && opt.Alpha <= 1) {
+		return nil, fmt.Errorf("comparing results: alpha must be in (0, 1], got %v", opt.Alpha)
+	}
+	if !(opt.Threshold >= 0) {
+		return nil, fmt.Errorf("comparing results: threshold must be >= 0, got %v", opt.Threshold)
+	}
+	want, err := wantedUnits(in, opt.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	r := &Report{Base: in.Base.Paths[0], Head: in.Head.Paths[0], Options: opt, MinSamples: MinSamples(opt.Alpha)}
+	common := 0
+	for _, b := range in.Base.Benchmarks {
+		if in.Head.Bench(b.Name) != nil {
+			common++
+		}
+	}
+	if common == 0 {
+		return nil, fmt.Errorf("comparing results: %w: %s has %d (%s), %s has %d (%s)",
+			ErrNoCommon, r.Base, len(in.Base.Benchmarks), sampleNames(names(in.Base)),
+			r.Head, len(in.Head.Benchmarks), sampleNames(names(in.Head)))
+	}
+	thresholds := &benchmath.Thresholds{CompareAlpha: opt.Alpha}
+	notes := newNoteSet()
+	for _, base := range in.Base.Benchmarks {
+		head := in.Head.Bench(base.Name)
+		if head == nil {
+			r.MissingBenchmarks = append(r.MissingBenchmarks, base.Name)
+			continue
+		}
+		for _, bm := range base.Metrics {
+			if want != nil && !want[bm.Unit] {
+				continue
+			}
+			hm := head.Metric(bm.Unit)
+			if hm == nil {
+				r.MissingMetrics = append(r.MissingMetrics, base.Name+" "+bm.Unit)
+				continue
+			}
+			row := compareOne(in, base.Name, bm.Unit, bm.Values, hm.Values, thresholds, notes)
+			row.Verdict = decide(row, opt)
+			r.Rows = append(r.Rows, row)
+		}
+	}
+	for _, b := range in.Head.Benchmarks {
+		if in.Base.Bench(b.Name) == nil {
+			r.NewBenchmarks = append(r.NewBenchmarks, b.Name)
+		}
+	}
+	r.Notes = append(notes.list(), configNotes(in)...)
+	return r, nil
+}
+
+func compareOne(in *Input, name, unit string, base, head []float64, t *benchmath.Thresholds, notes *noteSet) Row {
+	assumption := results.Assumption(in.Base.Units, unit)
+	bs := benchmath.NewSample(slices.Clone(base), t)
+	hs := benchmath.NewSample(slices.Clone(head), t)
+	row := Row{
+		Benchmark: name,
+		Unit:      unit,
+		Exact:     assumption == benchmath.AssumeExact,
+		Better:    results.Better(in.Base.Units, unit),
+		Base:      assumption.Summary(bs, 0.95),
+		Head:      assumption.Summary(hs, 0.95),
+		NBase:     len(base),
+		NHead:     len(head),
+		P:         math.NaN(),
+	}
+	row.Delta = relDelta(row.Base.Center, row.Head.Center)
+	where := name + " " + unit
+	if row.Exact {
+		// Only exact summaries warn about something the gate relies on:
+		// values that vary although the unit claims to be exact. (The
+		// median's warnings concern confidence intervals, not shown.)
+		notes.add("base "+where, row.Base.Warnings...)
+		notes.add("head "+where, row.Head.Warnings...)
+		return row
+	}
+	if allEqual(bs.Values, hs.Values) {
+		// The U test refuses identical samples; they are simply equal.
+		row.P, row.identical = 1, true
+		return row
+	}
+	cmp := assumption.Compare(bs, hs)
+	row.P = cmp.P
+	for _, w := range cmp.Warnings {
+		// Too few samples is a verdict of its own, not a note.
+		if !strings.Contains(w.Error(), "samples to detect a difference") {
+			notes.add(where, w)
+		}
+	}
+	return row
+}
+
+// decide applies the gate's rules to a compared row.
+func decide(row Row, opt Options) Verdict {
+	worse := (row.Better < 0 && row.Head.Center > row.Base.Center) ||
+		(row.Better > 0 && row.Head.Center < row.Base.Center)
+	switch {
+	case row.identical || (row.Exact && row.Head.Center == row.Base.Center):
+		return Same
+	case row.Exact && row.Better == 0:
+		return Changed
+	case row.Exact && worse:
+		return Regression
+	case row.Exact:
+		return Improvement
+	case !(row.P < opt.Alpha) && !canDecide(row.NBase, row.NHead, opt.Alpha):
+		return TooFewSamples
+	case !(row.P < opt.Alpha):
+		return NotSignificant
+	case row.Better == 0:
+		return Changed
+	case !(math.Abs(row.Delta) > opt.Threshold):
+		return WithinThreshold
+	case worse:
+		return Regression
+	}
+	return Improvement
+}
+
+// relDelta is new/old - 1, with 0 -> 0 as no change and 0 -> x as +Inf.
+func relDelta(old, new float64) float64 {
+	switch {
+	case old == new:
+		return 0
+	case old == 0:
+		return math.Copysign(math.Inf(1), new)
+	}
+	return new/old - 1
+}
+
+func allEqual(a, b []float64) bool {
+	for _, x := range a {
+		if x != b[0] {
+			return false
+		}
+	}
+	for _, x := range b {
+		if x != b[0] {
+			return false
+		}
+	}
+	return true
+}
+
+// wantedUnits resolves -metrics to tidied units, nil meaning all.
+func wantedUnits(in *Input, metrics []string) (map[string]bool, error) {
+	if len(metrics) == 0 {
+		return nil, nil
+	}
+	present := make(map[string]bool)
+	var all []string
+	for _, s := range []*results.Set{in.Base, in.Head} {
+		for _, b := range s.Benchmarks {
+			for _, m := range b.Metrics {
+				if !present[m.Unit] {
+					present[m.Unit] = true
+					all = append(all, m.Unit)
+				}
+			}
+		}
+	}
+	slices.Sort(all)
+	want := make(map[string]bool)
+	for _, m := range metrics {
+		unit := results.Tidy(m)
+		if !present[unit] {
+			return nil, fmt.Errorf("selecting metrics: %q is in neither file (they have: %s)", m, strings.Join(all, ", "))
+		}
+		want[unit] = true
+	}
+	return want, nil
+}
+
+// names returns the names of the benchmarks of s.
+func names(s *results.Set) []string {
+	var out []string
+	for _, b := range s.Benchmarks {
+		out = append(out, b.Name)
+	}
+	return out
+}
+
+// sampleNames shows the first few names of a list.
+func sampleNames(names []string) string {
+	const show = 3
+	if len(names) <= show {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:show], ", ") + ", ..."
+}

@@ -1,0 +1,167 @@
+package gate
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"golang.org/x/perf/benchunit"
+
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/table"
+)
+
+// columns are the table columns of both formats.
+var columns = []string{"benchmark", "metric", "base", "head", "delta", "p", "n", "verdict"}
+
+// cells returns the printed cells of a row, in columns order.
+func (row Row) cells() []string {
+	class := benchunit.ClassOf(row.Unit)
+	p := "exact"
+	if !row.Exact {
+		p = fmt.Sprintf("%.3f", row.P)
+	}
+	n := fmt.Sprintf("%d+%d", row.NBase, row.NHead)
+	if row.NBase == row.NHead {
+		n = fmt.Sprint(row.NBase)
+	}
+	return []string{
+		row.Benchmark, row.Unit,
+		benchunit.Scale(row.Base.Center, class), benchunit.Scale(row.Head.Center, class),
+		formatDelta(row.Delta), p, n, row.Verdict.String(),
+	}
+}
+
+func formatDelta(d float64) string {
+	switch {
+	case math.IsInf(d, 1):
+		return "+∞"
+	case math.IsInf(d, -1):
+		return "-∞"
+	}
+	return fmt.Sprintf("%+.2f%%", d*100)
+}
+
+// WriteText writes the comparison as an aligned plain-text table followed
+// by lists of regressions, missing benchmarks and notes, and ends with
+// the verdict line.
+func (r *Report) WriteText(w io.Writer) error {
+	ew := &errWriter{w: w}
+	fmt.Fprintf(ew, "crudbench gate: base %s, head %s; threshold %s, alpha %v\n\n", r.Base, r.Head, FormatPercent(r.Options.Threshold), r.Options.Alpha)
+	rows := [][]string{columns}
+	for _, row := range r.Rows {
+		rows = append(rows, row.cells())
+	}
+	fmt.Fprint(ew, table.Text(rows, numeric))
+	r.writeLists(ew, true, func(title string, items []string) {
+		fmt.Fprintf(ew, "\n%s:\n", title)
+		for _, it := range items {
+			fmt.Fprintf(ew, "  %s\n", it)
+		}
+	})
+	fmt.Fprintf(ew, "\n%s\n", r.Verdict())
+	if ew.err != nil {
+		return fmt.Errorf("writing the gate table: %w", ew.err)
+	}
+	return nil
+}
+
+// WriteMarkdown writes the comparison as GitHub-flavoured Markdown, for
+// a job summary: the verdict first, the regressions, every comparison in
+// a collapsed table, notes, and the verdict again at the end.
+func (r *Report) WriteMarkdown(w io.Writer) error {
+	ew := &errWriter{w: w}
+	fmt.Fprintf(ew, "## crudbench gate: %s\n\n**%s**\n\n", r.Status(), mdEscape(r.Verdict()))
+	fmt.Fprintf(ew, "Base `%s`, head `%s`; threshold %s, alpha %v. Medians of each side; p from the Mann–Whitney U test; exact units compared exactly.\n",
+		r.Base, r.Head, FormatPercent(r.Options.Threshold), r.Options.Alpha)
+	var regressions []Row
+	for _, row := range r.Rows {
+		if row.Verdict == Regression {
+			regressions = append(regressions, row)
+		}
+	}
+	if len(regressions) > 0 {
+		fmt.Fprintf(ew, "\n### Regressions\n\n")
+		writeMarkdownTable(ew, regressions)
+	}
+	fmt.Fprintf(ew, "\n<details><summary>All %d comparisons</summary>\n\n", len(r.Rows))
+	writeMarkdownTable(ew, r.Rows)
+	fmt.Fprintf(ew, "\n</details>\n")
+	r.writeLists(ew, false, func(title string, items []string) {
+		fmt.Fprintf(ew, "\n### %s\n\n", strings.ToUpper(title[:1])+title[1:])
+		for _, it := range items {
+			fmt.Fprintf(ew, "- %s\n", mdEscape(it))
+		}
+	})
+	fmt.Fprintf(ew, "\n**%s**\n", mdEscape(r.Verdict()))
+	if ew.err != nil {
+		return fmt.Errorf("writing the gate Markdown: %w", ew.err)
+	}
+	return nil
+}
+
+func writeMarkdownTable(w io.Writer, rows []Row) {
+	cells := make([][]string, len(rows))
+	for i, row := range rows {
+		cells[i] = row.cells()
+	}
+	fmt.Fprint(w, table.Markdown(columns, numeric, cells, func(c string) string {
+		if c == Regression.String() { // only a verdict is upper-case
+			return "**" + c + "**"
+		}
+		return mdEscape(c)
+	}))
+}
+
+// writeLists calls list for each non-empty list of the report; the list
+// of regressions only if withRegressions.
+func (r *Report) writeLists(w io.Writer, withRegressions bool, list func(title string, items []string)) {
+	var regs []string
+	for _, row := range r.Rows {
+		if row.Verdict == Regression && withRegressions {
+			p := "exact"
+			if !row.Exact {
+				p = fmt.Sprintf("p=%.3f", row.P)
+			}
+			regs = append(regs, fmt.Sprintf("%s %s %s (%s)", row.Benchmark, row.Unit, formatDelta(row.Delta), p))
+		}
+	}
+	for _, l := range []struct {
+		title string
+		items []string
+	}{
+		{"regressions", regs},
+		{"missing from head (in base only)", r.MissingBenchmarks},
+		{"metrics missing from head", r.MissingMetrics},
+		{"new in head (not compared)", r.NewBenchmarks},
+		{"notes", r.Notes},
+	} {
+		if len(l.items) > 0 {
+			list(l.title, l.items)
+		}
+	}
+}
+
+// numeric marks the columns that are right-aligned in text output.
+var numeric = []bool{false, false, true, true, true, true, true, false}
+
+// mdEscape keeps text from breaking a Markdown table or emphasis.
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "*", `\*`, "_", `\_`, "<", "&lt;").Replace(s)
+}
+
+// errWriter remembers the first write error so callers check once.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+// Write writes p unless an earlier write failed.
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}

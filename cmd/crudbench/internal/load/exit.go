@@ -1,0 +1,5 @@
+package load
+
+// exitUsage is the exit code of a usage error, as for every crudbench
+// command.
+const exitUsage = 3

@@ -1,0 +1,136 @@
+// Package paired measures what it compares side by side in time, at the
+// finest grain: every round sends one request to each target, in an order
+// that rotates from round to round, and times each request on its own.
+// Noise that comes and goes on the machine then lands on every target
+// alike, and a ratio of two targets' times is far steadier than either time.
+//
+// Run does the alternation; Ratio, Blocks and Summarize turn the recorded
+// latencies into ratios with intervals; Percentile refuses to name a
+// percentile that too few requests lie beyond.
+package paired
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// Target is one side of a comparison: a name and one request. Do gets the
+// round number, so a target can pick the round's prepared input.
+type Target struct {
+	Name string
+	Do   func(round int) error
+}
+
+// Result holds every request's latency, per target, in round order.
+type Result struct {
+	Names []string
+	Lat   [][]time.Duration // Lat[t][round]
+}
+
+// Order returns the order in which round visits n targets: a rotation by the
+// round number, so each target goes first, second, … equally often.
+func Order(round, n int) []int {
+	o := make([]int, n)
+	for k := range o {
+		o[k] = (round + k) % n
+	}
+	return o
+}
+
+// Run sends rounds rounds to targets, each round in Order, and times each
+// request. It stops at the first error, naming the target and round.
+func Run(targets []Target, rounds int) (*Result, error) {
+	if len(targets) == 0 {
+		return nil, errors.New("paired: no targets")
+	}
+	r := &Result{Names: make([]string, len(targets)), Lat: make([][]time.Duration, len(targets))}
+	for t := range targets {
+		r.Names[t] = targets[t].Name
+		r.Lat[t] = make([]time.Duration, rounds)
+	}
+	order := make([]int, len(targets))
+	for i := range rounds {
+		for k := range order {
+			order[k] = (i + k) % len(targets)
+		}
+		for _, t := range order {
+			t0 := time.Now()
+			err := targets[t].Do(i)
+			r.Lat[t][i] = time.Since(t0)
+			if err != nil {
+				return r, fmt.Errorf("paired: %s, round %d: %w", targets[t].Name, i, err)
+			}
+		}
+	}
+	return r, nil
+}
+
+// Of returns the latencies of the named target, or nil.
+func (r *Result) Of(name string) []time.Duration {
+	if i := slices.Index(r.Names, name); i >= 0 {
+		return r.Lat[i]
+	}
+	return nil
+}
+
+// Mean returns the mean latency of the named target in nanoseconds.
+func (r *Result) Mean(name string) float64 {
+	return mean(r.Of(name))
+}
+
+// Ratio returns the total time of target a over that of target b: over the
+// same rounds, a ratio of sums is a ratio of means.
+func (r *Result) Ratio(a, b string) float64 {
+	return sum(r.Of(a)) / sum(r.Of(b))
+}
+
+// Blocks splits the rounds into k consecutive blocks and returns the ratio
+// a/b within each: k paired samples of the ratio from one run.
+func (r *Result) Blocks(a, b string, k int) []float64 {
+	la, lb := r.Of(a), r.Of(b)
+	if k <= 0 || len(la) < k || len(la) != len(lb) {
+		return nil
+	}
+	out := make([]float64, k)
+	for j := range k {
+		lo, hi := j*len(la)/k, (j+1)*len(la)/k
+		out[j] = sum(la[lo:hi]) / sum(lb[lo:hi])
+	}
+	return out
+}
+
+func sum(d []time.Duration) float64 {
+	var s float64
+	for _, v := range d {
+		s += float64(v)
+	}
+	return s
+}
+
+func mean(d []time.Duration) float64 {
+	if len(d) == 0 {
+		return math.NaN()
+	}
+	return sum(d) / float64(len(d))
+}
+
+// Percentile returns the q-quantile (0 < q < 1) of d by the nearest-rank
+// method, and false when fewer than 10 samples lie beyond it: a p95 needs
+// at least 200 samples, a p99 at least 1,000. It never calls the maximum a
+// percentile. d is sorted in place.
+func Percentile(d []time.Duration, q float64) (time.Duration, bool) {
+	if !Enough(len(d), q) {
+		return 0, false
+	}
+	slices.Sort(d)
+	i := int(math.Ceil(q*float64(len(d)))) - 1
+	return d[max(i, 0)], true
+}
+
+// Enough reports whether n samples leave at least 10 beyond the q-quantile.
+func Enough(n int, q float64) bool {
+	return float64(n)*(1-q) >= 10-1e-9
+}

@@ -1,0 +1,122 @@
+package paired_test
+
+import (
+	"errors"
+	"math"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/crudbench/crudbench/internal/paired"
+)
+
+func TestOrderRotates(t *testing.T) {
+	first := map[int]int{}
+	for round := range 6 {
+		o := paired.Order(round, 3)
+		sorted := slices.Sorted(slices.Values(o))
+		if !slices.Equal(sorted, []int{0, 1, 2}) {
+			t.Fatalf("round %d: order %v is not a permutation of 0..2", round, o)
+		}
+		first[o[0]]++
+	}
+	for target, n := range first {
+		if n != 2 {
+			t.Errorf("target %d went first %d times in 6 rounds, want 2", target, n)
+		}
+	}
+}
+
+func TestRunAlternatesAndTimes(t *testing.T) {
+	var log []string
+	target := func(name string, d time.Duration) paired.Target {
+		return paired.Target{Name: name, Do: func(int) error {
+			log = append(log, name)
+			time.Sleep(d)
+			return nil
+		}}
+	}
+	r, err := paired.Run([]paired.Target{target("a", 2*time.Millisecond), target("b", 1*time.Millisecond)}, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"a", "b", "b", "a", "a", "b", "b", "a"}; !slices.Equal(log, want) {
+		t.Errorf("call order %v, want %v", log, want)
+	}
+	if got := r.Ratio("a", "b"); got < 1.3 || got > 3 {
+		t.Errorf("ratio a/b = %.2f for 2 ms against 1 ms sleeps, want about 2", got)
+	}
+	if bl := r.Blocks("a", "b", 2); len(bl) != 2 {
+		t.Errorf("Blocks gave %d samples, want 2", len(bl))
+	}
+}
+
+func TestRunStopsAtFirstError(t *testing.T) {
+	boom := errors.New("boom")
+	calls := 0
+	_, err := paired.Run([]paired.Target{{Name: "x", Do: func(round int) error {
+		calls++
+		if round == 2 {
+			return boom
+		}
+		return nil
+	}}}, 10)
+	if !errors.Is(err, boom) || calls != 3 {
+		t.Errorf("err %v after %d calls, want boom after 3", err, calls)
+	}
+}
+
+func TestPercentileNeedsTenBeyond(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		q    float64
+		want bool
+	}{
+		{199, 0.95, false}, {200, 0.95, true}, {999, 0.99, false}, {1000, 0.99, true}, {20, 0.5, true}, {19, 0.5, false},
+	} {
+		d := make([]time.Duration, tc.n)
+		for i := range d {
+			d[i] = time.Duration(tc.n - i)
+		}
+		v, ok := paired.Percentile(d, tc.q)
+		if ok != tc.want {
+			t.Errorf("n=%d q=%v: ok=%v, want %v", tc.n, tc.q, ok, tc.want)
+		}
+		if ok && v == time.Duration(tc.n) {
+			t.Errorf("n=%d q=%v: percentile is the maximum", tc.n, tc.q)
+		}
+	}
+	d := []time.Duration{}
+	for i := 1; i <= 1000; i++ {
+		d = append(d, time.Duration(i))
+	}
+	if v, _ := paired.Percentile(d, 0.99); v != 990 {
+		t.Errorf("p99 of 1..1000 = %d, want 990", v)
+	}
+}
+
+func TestSummarizeAndTest(t *testing.T) {
+	same := []float64{1.2, 1.2, 1.2, 1.2}
+	s := paired.Summarize(same, 0.95)
+	if math.Abs(s.Mean-1.2) > 1e-12 || s.CV != 0 || math.Abs(s.Lo-1.2) > 1e-12 {
+		t.Errorf("constant samples: %+v", s)
+	}
+	noisy := []float64{1.00, 1.02, 0.98, 1.01, 0.99, 1.00, 1.03, 0.97}
+	s = paired.Summarize(noisy, 0.95)
+	if !(s.Lo < 1 && s.Hi > 1) || s.CV < 0.01 || s.CV > 0.03 {
+		t.Errorf("samples around 1: %+v, want an interval around 1 and CV about 2 %%", s)
+	}
+	if p := paired.PGreater(noisy, 1.0); p < 0.2 {
+		t.Errorf("p = %.3f that samples around 1 exceed 1, want large", p)
+	}
+	slower := []float64{1.10, 1.12, 1.08, 1.11, 1.09, 1.10, 1.13, 1.07}
+	if p := paired.PGreater(slower, 1.05); p > 0.01 {
+		t.Errorf("p = %.3f that samples around 1.10 exceed 1.05, want small", p)
+	}
+	if p := paired.PGreater(slower, 1.15); p < 0.9 {
+		t.Errorf("p = %.3f that samples around 1.10 exceed 1.15, want large", p)
+	}
+	if m := paired.MinDetectable(0.02, 10, 0.05); m < 0.01 || m > 0.03 {
+		t.Errorf("minimum detectable change at CV 2 %%, n=10: %.3f, want about 0.016", m)
+	}
+}
