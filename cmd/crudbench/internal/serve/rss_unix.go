@@ -1,18 +1,19 @@
-//go:build !linux
+//go:build unix && !linux
 
 package serve
 
 import (
 	"errors"
 	"runtime"
-	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // readRSS reports the peak resident set from getrusage; the current one is
 // not available without /proc.
 func readRSS() (rss, peak uint64, source string, resettable bool) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+	var ru unix.Rusage
+	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
 		return 0, 0, "unavailable", false
 	}
 	peak = uint64(ru.Maxrss)
