@@ -2,15 +2,15 @@ package load
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/cli"
 )
 
 // Main parses the load command's flags, runs one open-loop load and writes
@@ -19,7 +19,6 @@ import (
 // usage error.
 func Main(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("crudbench load", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var cfg Config
 	var arm string
 	fs.StringVar(&cfg.URL, "url", "", "base URL of a crudbench server, e.g. http://127.0.0.1:8080")
@@ -31,8 +30,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.Uint64Var(&cfg.MaxWorkers, "max-workers", 0, "most requests in flight at once (0: 10,000)")
 	fs.DurationVar(&cfg.Timeout, "timeout", 30*time.Second, "per request")
 	fs.StringVar(&arm, "arm", "any", "arm name to put in the result line")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `Usage: crudbench load -url URL [flags]
+	if code, ok := cli.Parse(fs, args, stderr, `Usage: crudbench load -url URL [flags]
 
 Sends requests at a constant rate (open loop: a slow answer does not delay
 the next request) and writes p50, p90, p99, p99.9 and max latency, errors
@@ -40,22 +38,16 @@ and achieved throughput as a Go benchmark line. Latency counts from each
 request's intended send time. Exits 1 if any request failed.
 
 Flags:
-`)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return exitUsage
+`); !ok {
+		return code
 	}
 	if err := cfg.check(); err != nil {
 		fmt.Fprintln(stderr, "crudbench load:", err)
-		return exitUsage
+		return cli.ExitUsage
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	log := cli.Logger(stderr)
 	log.Info("sending load", "url", cfg.URL, "op", cfg.Op, "rate", cfg.Rate, "duration", cfg.Duration)
 	r, err := Open(ctx, cfg)
 	if err != nil {

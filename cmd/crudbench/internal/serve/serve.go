@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/crudbench/crudbench"
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/cli"
 	"github.com/crudbench/crudbench/httpapi"
 	"github.com/crudbench/crudbench/internal/arms"
 	"github.com/crudbench/crudbench/internal/pgserver"
@@ -63,18 +64,16 @@ const MinRows = 2 * seed.RelationUsers
 
 // Main parses the serve command's flags and serves until SIGINT or SIGTERM.
 // It returns the process exit code: 0 after a clean shutdown, 1 on a
-// failure, 3 (exitUsage) on a usage error.
+// failure, 3 (cli.ExitUsage) on a usage error.
 func Main(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("crudbench serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var cfg Config
 	fs.StringVar(&cfg.Arm, "arm", "", "arm to serve: "+fmt.Sprint(arms.Names))
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "address to listen on; port 0 picks a free port")
 	fs.BoolVar(&cfg.Public, "public", false, "allow listening on a non-loopback address")
 	fs.IntVar(&cfg.Rows, "rows", DefaultRows, "users to seed")
 	fs.StringVar(&cfg.DSNOut, "dsn-out", "", "write the database DSN to this file once seeded")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `Usage: crudbench serve -arm pgx|sql|ent [flags]
+	if code, ok := cli.Parse(fs, args, stderr, `Usage: crudbench serve -arm pgx|sql|ent [flags]
 
 Starts PostgreSQL as the tests do (CRUDBENCH_POSTGRES), applies the schema,
 seeds the users and serves the HTTP API on one arm, plus GET /healthz,
@@ -83,24 +82,18 @@ Prints "listening on URL" on stdout when ready; SIGINT or SIGTERM drains and
 removes what it started.
 
 Flags:
-`)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return exitUsage
+`); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "crudbench serve: unexpected arguments %q\n", fs.Args())
-		return exitUsage
+		return cli.ExitUsage
 	}
 	cfg.Stdout = stdout
-	cfg.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+	cfg.Logger = cli.Logger(stderr)
 	if err := cfg.check(); err != nil {
 		fmt.Fprintln(stderr, "crudbench serve:", err)
-		return exitUsage
+		return cli.ExitUsage
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

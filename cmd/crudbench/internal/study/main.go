@@ -2,11 +2,9 @@ package study
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"slices"
@@ -15,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/cli"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/load"
 	"github.com/crudbench/crudbench/internal/suite"
 )
@@ -31,7 +30,7 @@ flags.
 `
 
 // Main runs "crudbench study load" or "crudbench study memory" and returns
-// the exit code: 0 done, 1 failed, 3 (exitUsage) usage error.
+// the exit code: 0 done, 1 failed, 3 (cli.ExitUsage) usage error.
 func Main(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
 		fmt.Fprint(stdout, usage)
@@ -39,11 +38,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(args) == 0 || (args[0] != "load" && args[0] != "memory") {
 		fmt.Fprint(stderr, usage)
-		return exitUsage
+		return cli.ExitUsage
 	}
 	which := args[0]
 	fs := flag.NewFlagSet("crudbench study "+which, flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	armList := fs.String("arms", strings.Join(suite.Arms, ","), "arms to study, comma-separated")
 	rows := fs.Int("rows", 10000, "users seeded in each arm's database")
 	workers := fs.Int("workers", 16, "concurrent clients of the closed loops")
@@ -63,18 +61,15 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		requests = fs.Int("requests", 2000, "requests per single-row workload (at most -rows)")
 		bulkRequests = fs.Int("bulk-requests", 20, "requests of the bulk-create workload, 1000 users each")
 	}
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return exitUsage
+	if code, ok := cli.Parse(fs, args[1:], stderr, "Usage: crudbench study "+which+" [flags]\n\nFlags:\n"); !ok {
+		return code
 	}
 	exe, err := DefaultExe()
 	if err != nil {
 		fmt.Fprintln(stderr, "crudbench study:", err)
 		return 1
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	log := cli.Logger(stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, *maxTime)
@@ -95,14 +90,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		v, err := strconv.ParseFloat(f, 64)
 		if err != nil || v <= 0 || v > 200 {
 			fmt.Fprintf(stderr, "crudbench study load: -fractions %q: want percentages above 0\n", *fractions)
-			return exitUsage
+			return cli.ExitUsage
 		}
 		fr = append(fr, v/100)
 	}
 	for _, op := range split(*ops) {
 		if !slices.Contains(load.Ops, op) {
 			fmt.Fprintf(stderr, "crudbench study load: -ops: %q is not one of %v\n", op, load.Ops)
-			return exitUsage
+			return cli.ExitUsage
 		}
 	}
 	sums, err := Load(ctx, LoadConfig{Arms: arms, Ops: split(*ops), Rows: *rows, Workers: *workers, Capacity: *capTime,

@@ -1,5 +1,0 @@
-package load
-
-// exitUsage is the exit code of a usage error, as for every crudbench
-// command.
-const exitUsage = 3
