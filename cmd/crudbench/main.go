@@ -6,7 +6,10 @@
 //
 //	crudbench gate [flags] base.txt head.txt
 //	crudbench report [flags] results.txt...
-//	crudbench help [gate|report]
+//	crudbench serve -arm pgx|sql|ent [flags]
+//	crudbench load -url URL [flags]
+//	crudbench study load|memory [flags]
+//	crudbench help [gate|report|serve|load|study]
 //	crudbench -version
 //
 // Run "crudbench help gate" or "crudbench help report" for the flags and
@@ -21,6 +24,10 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/load"
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/serve"
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/study"
 )
 
 // Exit codes shared by the commands. 1 and 2 are the gate's verdicts;
@@ -37,13 +44,19 @@ const usage = `Usage:
 
 	crudbench gate [flags] base.txt head.txt
 	crudbench report [flags] results.txt...
-	crudbench help [gate|report]
+	crudbench serve -arm pgx|sql|ent [flags]
+	crudbench load -url URL [flags]
+	crudbench study load|memory [flags]
+	crudbench help [gate|report|serve|load|study]
 	crudbench -version
 
 Commands:
 
 	gate    compare two result sets and fail on a regression
 	report  write a Markdown report with charts from result sets
+	serve   serve one arm over HTTP on a seeded PostgreSQL
+	load    send open-loop load at a constant rate to a server
+	study   load and memory studies of every arm, each in its own process
 	help    print this text, or the flags and exit codes of a command
 
 Flags:
@@ -62,6 +75,9 @@ func main() {
 var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"gate":   runGate,
 	"report": runReport,
+	"serve":  serve.Main,
+	"load":   load.Main,
+	"study":  study.Main,
 }
 
 // run dispatches to a command and returns the process exit code.
