@@ -167,12 +167,17 @@ func (s *Store) UsersByID(ctx context.Context, ids []int64) ([]crudbench.User, e
 // UpdateUsers applies each patch to its own row in one transaction and
 // returns the updated users in input order. ent has no per-row bulk update,
 // so each item is one Update().Where(user.ID(id)) statement (no read-back,
-// unlike UpdateOneID), and one IDIn query reads the rows at the end: n+3
-// statements with BEGIN and COMMIT. The first id in input order that does
-// not exist fails the batch with ENOTFOUND and rolls it back.
+// unlike UpdateOneID), and one IDIn query reads the rows at the end. With
+// BEGIN, COMMIT and a first statement that defers the check of email
+// uniqueness to COMMIT (bulk.DeferEmailCheck, sent with the sql/execquery
+// feature's ExecContext), that is n+4 statements. The first id in input order that
+// does not exist fails the batch with ENOTFOUND and rolls it back.
 func (s *Store) UpdateUsers(ctx context.Context, in []crudbench.UserUpdate) ([]crudbench.User, error) {
 	var out []crudbench.User
 	err := s.withTx(ctx, func(tx *entgen.Tx) error {
+		if _, err := tx.ExecContext(ctx, bulk.DeferEmailCheck); err != nil {
+			return fmt.Errorf("deferring the email check: %w", err)
+		}
 		ids := make([]int64, len(in))
 		for i := range in {
 			ids[i] = in[i].ID
@@ -196,7 +201,7 @@ func (s *Store) UpdateUsers(ctx context.Context, in []crudbench.UserUpdate) ([]c
 		return err
 	})
 	if err != nil {
-		return nil, fail(err, "updating %d users", len(in))
+		return nil, fail(bulk.UpdateError(err), "updating %d users", len(in))
 	}
 	return out, nil
 }

@@ -111,11 +111,16 @@ func (s store) UsersByID(ctx context.Context, ids []int64) ([]crudbench.User, er
 }
 
 // UpdateUsers implements crudbench.Store. The update is one statement; the
-// transaction lets it be undone when an id is missing.
+// transaction lets it be undone when an id is missing, and checks email
+// uniqueness at COMMIT (bulk.DeferEmailCheck), so a missing id is found
+// first.
 func (s store) UpdateUsers(ctx context.Context, in []crudbench.UserUpdate) ([]crudbench.User, error) {
 	ids, names, emails, ages := updateColumns(in)
 	var out []crudbench.User
 	err := s.conn.InTx(ctx, func(tx conn) error {
+		if _, err := tx.Exec(ctx, bulk.DeferEmailCheck); err != nil {
+			return err
+		}
 		got, err := queryUsers(ctx, tx, len(in), sqlUpdateUsers, ids, names, emails, ages)
 		if err != nil {
 			return err
@@ -124,7 +129,7 @@ func (s store) UpdateUsers(ctx context.Context, in []crudbench.UserUpdate) ([]cr
 		return err
 	})
 	if err != nil {
-		return nil, fail(err, "updating %d users", len(in))
+		return nil, fail(bulk.UpdateError(err), "updating %d users", len(in))
 	}
 	return out, nil
 }

@@ -97,6 +97,13 @@ func lostConnection(err error) bool {
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, driver.ErrBadConn)
 }
 
+// IsEmailTaken reports whether err is a violation of the uniqueness of
+// users' emails.
+func IsEmailTaken(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == UniqueViolation && pe.TableName == "users"
+}
+
 // IsForeignKeyViolation reports whether err is a foreign-key violation.
 func IsForeignKeyViolation(err error) bool {
 	var pe *pgconn.PgError
