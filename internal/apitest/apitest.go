@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -136,6 +137,7 @@ type Options struct {
 	Timeout time.Duration   // the handler's request deadline; 0 is httpapi's default
 	Tracer  pgx.QueryTracer // sees every statement of the arm; may be nil
 	AppName string          // the arm's application_name in pg_stat_activity
+	Logger  *slog.Logger    // the handler's logger; nil means slog.Default()
 }
 
 // Server is one arm served over HTTP through httpapi, on its own database.
@@ -162,7 +164,9 @@ func Serve(name, dsn string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening arm %s: %w", name, err)
 	}
-	srv := httptest.NewServer(httpapi.NewHandler(a.Store, httpapi.Options{Timeout: opts.Timeout}))
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Config = httpapi.NewServer(httpapi.NewHandler(a.Store, httpapi.Options{Timeout: opts.Timeout, Logger: opts.Logger}), opts.Timeout)
+	srv.Start()
 	return &Server{Name: name, DSN: dsn, URL: srv.URL, Arm: a, Client: srv.Client(), srv: srv}, nil
 }
 
