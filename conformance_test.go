@@ -128,6 +128,17 @@ var conformanceCases = []conformanceCase{
 	{name: "create/content-type-malformed", req: apitest.Request{Method: "POST", Path: "/users", Body: `{"name":"X","email":"x@example.com"}`, ContentType: "application/json; charset"}, status: 415},
 	{name: "create/content-type-with-charset-ok", req: apitest.Request{Method: "POST", Path: "/users", Body: `{"name":"Cs","email":"cs@example.com"}`, ContentType: "application/json; charset=utf-8"}, status: 201},
 	{name: "create/content-type-case-insensitive-ok", req: apitest.Request{Method: "POST", Path: "/users", Body: `{"name":"Ci","email":"ci@example.com"}`, ContentType: "Application/JSON"}, status: 201},
+	{name: "create/charset-latin1", req: apitest.Request{Method: "POST", Path: "/users", Body: `{"name":"L","email":"l@example.com"}`, ContentType: "application/json; charset=iso-8859-1"}, status: 415},
+	{name: "create/charset-utf8-upper-ok", req: apitest.Request{Method: "POST", Path: "/users", Body: `{"name":"U","email":"u@example.com"}`, ContentType: "application/json; charset=UTF-8"}, status: 201},
+	{name: "create/content-encoding-gzip", req: apitest.Request{Method: "POST", Path: "/users", Body: `{"name":"G","email":"g@example.com"}`, Encoding: "gzip"}, status: 415},
+	{name: "create/content-encoding-identity", req: apitest.Request{Method: "POST", Path: "/users", Body: `{"name":"I","email":"i@example.com"}`, Encoding: "identity"}, status: 415},
+	{name: "create/name-only-invisible", req: apitest.Request{Method: "POST", Path: "/users", Body: `{"name":"\u200b\u200d\u2060","email":"x@example.com"}`}, status: 400},
+	{name: "create/name-only-control", req: apitest.Request{Method: "POST", Path: "/users", Body: `{"name":"\u0007\u001b\n","email":"x@example.com"}`}, status: 400},
+	{name: "create/name-nbsp-only", req: apitest.Request{Method: "POST", Path: "/users", Body: `{"name":"\u00a0\u3000","email":"x@example.com"}`}, status: 400},
+	{name: "create/email-with-space", req: apitest.Request{Method: "POST", Path: "/users", Body: `{"name":"X","email":"x y@example.com"}`}, status: 400},
+	{name: "create/email-with-line-break", req: apitest.Request{Method: "POST", Path: "/users", Body: `{"name":"X","email":"x@exa\r\nmple.com"}`}, status: 400},
+	{name: "create/email-with-zero-width-space", req: apitest.Request{Method: "POST", Path: "/users", Body: `{"name":"X","email":"x\u200b@example.com"}`}, status: 400},
+	{name: "create/email-case-differs-is-another-email", req: apitest.Request{Method: "POST", Path: "/users", Body: `{"name":"Ada3","email":"ADA@example.com"}`}, status: 201},
 
 	// GET /users/{id}
 	{name: "read/ok", req: apitest.Request{Method: "GET", Path: "/users/2"}, status: 200},
@@ -148,6 +159,8 @@ var conformanceCases = []conformanceCase{
 	{name: "read/with-no-posts", req: apitest.Request{Method: "GET", Path: "/users/3?include=posts"}, status: 200},
 	{name: "read/with-posts-missing", req: apitest.Request{Method: "GET", Path: "/users/999?include=posts"}, status: 404},
 	{name: "read/include-unknown", req: apitest.Request{Method: "GET", Path: "/users/1?include=friends"}, status: 400},
+	{name: "read/include-100KB-message-truncated", req: apitest.Request{Method: "GET", Path: "/users/1?include=" + strings.Repeat("p", 100_000)}, status: 400},
+	{name: "read/query-bad-escape", req: apitest.Request{Method: "GET", Path: "/users/1?include=%zz"}, status: 400},
 
 	// PATCH /users/{id}
 	{name: "update/name", req: apitest.Request{Method: "PATCH", Path: "/users/2", Body: `{"name":"Robert"}`}, status: 200},
@@ -171,6 +184,7 @@ var conformanceCases = []conformanceCase{
 	{name: "update/body-over-1MiB", req: apitest.Request{Method: "PATCH", Path: "/users/1", Body: bodyOfSize(`{"name":"`, `"}`, 1<<20+100)}, status: 413},
 	{name: "update/name-too-long", req: apitest.Request{Method: "PATCH", Path: "/users/1", Body: `{"name":"` + strings.Repeat("n", 101) + `"}`}, status: 400},
 	{name: "update/blank-name", req: apitest.Request{Method: "PATCH", Path: "/users/1", Body: `{"name":"\t \n"}`}, status: 400},
+	{name: "update/email-with-tab", req: apitest.Request{Method: "PATCH", Path: "/users/1", Body: `{"email":"a\tb@example.com"}`}, status: 400},
 	{name: "update/invalid-utf8", req: apitest.Request{Method: "PATCH", Path: "/users/1", Body: "{\"name\":\"ok\xe2\x28\xa1\"}"}, status: 400},
 	{name: "update/nul-in-email", req: apitest.Request{Method: "PATCH", Path: "/users/1", Body: `{"email":"ada\u0000@example.com"}`}, status: 400},
 	{name: "update/text-plain", req: apitest.Request{Method: "PATCH", Path: "/users/1", Body: `{"name":"X"}`, ContentType: "text/plain"}, status: 415},
@@ -238,6 +252,7 @@ var conformanceCases = []conformanceCase{
 	{name: "bulk-read/trailing-comma", req: apitest.Request{Method: "GET", Path: "/users/bulk?ids=1,2,"}, status: 400},
 	{name: "bulk-read/id-with-space", req: apitest.Request{Method: "GET", Path: "/users/bulk?ids=1,%202"}, status: 400},
 	{name: "bulk-read/sql-injection", req: apitest.Request{Method: "GET", Path: "/users/bulk?ids=1)%20OR%20(1%3D1"}, status: 400},
+	{name: "bulk-read/semicolon-separator", req: apitest.Request{Method: "GET", Path: "/users/bulk?ids=1;ids=2"}, status: 400},
 
 	// PATCH /users/bulk
 	{name: "bulk-update/each-own-values", req: apitest.Request{Method: "PATCH", Path: "/users/bulk", Body: `[{"id":3,"age":5},{"id":1,"name":"Ada L.","email":"lovelace@example.com"}]`}, status: 200},
@@ -299,6 +314,10 @@ var conformanceCases = []conformanceCase{
 	{name: "post/nul-in-body", req: apitest.Request{Method: "POST", Path: "/users/1/posts", Body: `{"title":"T","body":"a\u0000"}`}, status: 400},
 	{name: "post/multipart-content-type", req: apitest.Request{Method: "POST", Path: "/users/1/posts", Body: `--x--`, ContentType: "multipart/form-data; boundary=x"}, status: 415},
 	{name: "post/sql-metacharacters-verbatim", req: apitest.Request{Method: "POST", Path: "/users/3/posts", Body: `{"title":"'); DELETE FROM posts; --","body":"$1 $$ \\ % _ \" ;"}`}, status: 201},
+	{name: "post/blank-title", req: apitest.Request{Method: "POST", Path: "/users/1/posts", Body: `{"title":"  \t\n"}`}, status: 400},
+	{name: "post/title-only-invisible", req: apitest.Request{Method: "POST", Path: "/users/1/posts", Body: `{"title":"\u200b"}`}, status: 400},
+	{name: "post/content-encoding-br", req: apitest.Request{Method: "POST", Path: "/users/1/posts", Body: `{"title":"T"}`, Encoding: "br"}, status: 415},
+	{name: "post/charset-utf16", req: apitest.Request{Method: "POST", Path: "/users/1/posts", Body: `{"title":"T"}`, ContentType: "application/json; charset=utf-16"}, status: 415},
 
 	// Methods and paths outside the contract
 	{name: "method/put-user", req: apitest.Request{Method: "PUT", Path: "/users/1", Body: `{}`}, status: 405},
@@ -309,6 +328,11 @@ var conformanceCases = []conformanceCase{
 	{name: "method/get-posts", req: apitest.Request{Method: "GET", Path: "/users/1/posts"}, status: 405},
 	{name: "method/options", req: apitest.Request{Method: "OPTIONS", Path: "/users"}, status: 405},
 	{name: "path/unknown", req: apitest.Request{Method: "GET", Path: "/accounts"}, status: 404},
+	{name: "path/100KB-message-truncated", req: apitest.Request{Method: "GET", Path: "/" + strings.Repeat("a", 100_000)}, status: 404},
+	{name: "method/connect", req: apitest.Request{Method: "CONNECT", Path: "/users"}, status: 405},
+	{name: "list/limit-bad-escape", req: apitest.Request{Method: "GET", Path: "/users?limit=%zz"}, status: 400},
+	{name: "list/semicolon-separator", req: apitest.Request{Method: "GET", Path: "/users?after=1;limit=2"}, status: 400},
+	{name: "list/too-many-parameters", req: apitest.Request{Method: "GET", Path: "/users?" + strings.Repeat("a=1&", 10_000) + "limit=2"}, status: 400},
 }
 
 // outcome is what one case did on one arm, normalised for comparison.

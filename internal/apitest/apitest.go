@@ -40,6 +40,8 @@ type Request struct {
 	// ContentType is the Content-Type header: application/json when empty
 	// and Body is set, none when NoContentType.
 	ContentType string
+	// Encoding is the Content-Encoding header; none when empty.
+	Encoding string
 	// Status is the status the answer must have; 0 checks none.
 	Status int
 	// Want, when set, must occur in the answer's body. (Bytes, so that
@@ -111,6 +113,9 @@ func Send(ctx context.Context, client *http.Client, base string, r *Request, buf
 		req.Header.Set("Content-Type", ct)
 	case r.Body != "":
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if r.Encoding != "" {
+		req.Header.Set("Content-Encoding", r.Encoding)
 	}
 	resp, err := client.Do(req)
 	if err != nil {
