@@ -156,6 +156,10 @@ func concRun(s *apitest.Server, seed uint64) []*history.Op {
 	return slices.Concat(perClient...)
 }
 
+// concSeedEmail is the email user id was seeded with (or would have been:
+// ids past concSeeded get one of the pool too).
+func concSeedEmail(id int64) string { return fmt.Sprintf("p%d@example.com", (id-1)%concEmails) }
+
 func concRandomEmail(r *rand.Rand) string { return fmt.Sprintf("p%d@example.com", r.IntN(concEmails)) }
 
 // concMix is the mix of requests: a draw w in [0, 100) picks the first
@@ -240,6 +244,19 @@ func concNewOp(r *rand.Rand, known *concKnown, c, seq int) *history.Op {
 		for i, id := range op.IDs {
 			op.Patches = append(op.Patches, patch(i))
 			items[i] = crudbench.UserUpdate{ID: id, UserPatch: op.Patches[i]}
+		}
+		// Colliding variants: the two rows swap the emails they were seeded
+		// with (a conflict only if another row holds one of them by now),
+		// or both get one email (always a conflict).
+		if len(op.IDs) == 2 {
+			a, b := concSeedEmail(op.IDs[1]), concSeedEmail(op.IDs[0])
+			switch r.IntN(3) {
+			case 0:
+				items[0].Email, items[1].Email = &a, &b
+			case 1:
+				items[0].Email, items[1].Email = &a, &a
+			}
+			op.Patches[0].Email, op.Patches[1].Email = items[0].Email, items[1].Email
 		}
 		op.Request.Path, op.Request.Body = "/users/bulk", mustJSON(items)
 	default:

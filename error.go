@@ -14,7 +14,11 @@ const (
 	ENOTFOUND    = "not_found"   // the addressed row does not exist
 	EUNAVAILABLE = "unavailable" // PostgreSQL cannot be reached right now
 	ETIMEOUT     = "timeout"     // the request deadline passed
+	ECANCELED    = "canceled"    // the client went away (or canceled) before the answer
 )
+
+// CanceledMessage is the message of every ECANCELED error.
+const CanceledMessage = "The client closed the request before the answer."
 
 // Error is an application error: a code from the list above and a message a
 // person can act on.

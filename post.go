@@ -19,7 +19,7 @@ type PostCreate struct {
 
 // Validate reports the first field of p that breaks the data model.
 func (p *PostCreate) Validate() error {
-	if err := validateText("title", p.Title, 1, MaxTitleLen); err != nil {
+	if err := validateTitle(p.Title); err != nil {
 		return err
 	}
 	return validateText("body", p.Body, 0, MaxBodyLen)

@@ -2,6 +2,7 @@ package crudbench
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -87,8 +88,24 @@ func validateName(s string) error {
 	if err := validateText("name", s, 1, MaxNameLen); err != nil {
 		return err
 	}
-	if strings.TrimSpace(s) == "" {
+	if !visible(s) {
 		return Errorf(EINVALID, "Name must not be blank.")
+	}
+	return nil
+}
+
+// visible reports whether s holds a character that shows: not a space, a
+// control character, or an invisible format character (such as U+200B).
+func visible(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsGraphic(r) && !unicode.IsSpace(r) }) >= 0
+}
+
+func validateTitle(s string) error {
+	if err := validateText("title", s, 1, MaxTitleLen); err != nil {
+		return err
+	}
+	if !visible(s) {
+		return Errorf(EINVALID, "Title must not be blank.")
 	}
 	return nil
 }
@@ -96,6 +113,9 @@ func validateName(s string) error {
 func validateEmail(s string) error {
 	if err := validateText("email", s, 3, MaxEmailLen); err != nil {
 		return err
+	}
+	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsGraphic(r) }) >= 0 {
+		return Errorf(EINVALID, "Email %q must not contain spaces, line breaks or other invisible characters.", s)
 	}
 	at := strings.IndexByte(s, '@')
 	if at <= 0 || at == len(s)-1 || strings.Count(s, "@") != 1 {

@@ -1,3 +1,3 @@
 package ent
 
-//go:generate go tool ent generate --target ./entgen ./schema
+//go:generate go tool ent generate --feature sql/execquery --target ./entgen ./schema

@@ -168,11 +168,20 @@ func (s *Store) UsersByID(ctx context.Context, ids []int64) ([]crudbench.User, e
 // returns the updated users in input order. ent has no per-row bulk update,
 // so each item is one Update().Where(user.ID(id)) statement (no read-back,
 // unlike UpdateOneID), and one IDIn query reads the rows at the end: n+3
-// statements with BEGIN and COMMIT. The first id in input order that does
-// not exist fails the batch with ENOTFOUND and rolls it back.
+// statements with BEGIN and COMMIT. A batch that changes emails first
+// frees them with bulk.FreeEmails (sent raw with the sql/execquery
+// feature's QueryContext: ent cannot say it), one more statement, which
+// also finds missing ids before any email can conflict. The first id in
+// input order that does not exist fails the batch with ENOTFOUND and rolls
+// it back.
 func (s *Store) UpdateUsers(ctx context.Context, in []crudbench.UserUpdate) ([]crudbench.User, error) {
 	var out []crudbench.User
 	err := s.withTx(ctx, func(tx *entgen.Tx) error {
+		if all, changing := bulk.EmailIDs(in); changing != nil {
+			if err := freeEmails(ctx, tx, in, all, changing); err != nil {
+				return err
+			}
+		}
 		ids := make([]int64, len(in))
 		for i := range in {
 			ids[i] = in[i].ID
@@ -196,7 +205,7 @@ func (s *Store) UpdateUsers(ctx context.Context, in []crudbench.UserUpdate) ([]c
 		return err
 	})
 	if err != nil {
-		return nil, fail(err, "updating %d users", len(in))
+		return nil, fail(bulk.UpdateError(err), "updating %d users", len(in))
 	}
 	return out, nil
 }
@@ -271,6 +280,28 @@ func (s *Store) withTx(ctx context.Context, fn func(tx *entgen.Tx) error) error 
 		return fmt.Errorf("committing: %w", err)
 	}
 	return nil
+}
+
+// freeEmails sends bulk.FreeEmails in tx and reports the first missing id
+// of in.
+func freeEmails(ctx context.Context, tx *entgen.Tx, in []crudbench.UserUpdate, all, changing []int64) error {
+	rows, err := tx.QueryContext(ctx, bulk.FreeEmails, all, changing)
+	if err != nil {
+		return fmt.Errorf("freeing emails: %w", err)
+	}
+	defer rows.Close()
+	var found []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return fmt.Errorf("freeing emails: %w", err)
+		}
+		found = append(found, id)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("freeing emails: %w", err)
+	}
+	return bulk.Found(in, found)
 }
 
 // createUsers inserts in with one CreateBulk statement of c.

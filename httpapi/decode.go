@@ -19,17 +19,23 @@ import (
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// decodeBody reads a JSON body into v: the content type must be JSON, the
-// body within the size limit, valid UTF-8, one JSON value with no unknown
+// decodeBody reads a JSON body into v: the content type must be JSON in
+// UTF-8, the body not encoded (no Content-Encoding), within the size limit, valid UTF-8, one JSON value with no unknown
 // fields and nothing after it.
 func decodeBody(r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
+		mt, params, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/json" {
-			return crudbench.Errorf(codeUnsupported, "Content-Type %q is not supported; send application/json.", ct)
+			return crudbench.Errorf(codeUnsupported, "Content-Type %q is not supported; send application/json.", truncate(ct, 80))
+		}
+		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+			return crudbench.Errorf(codeUnsupported, "Charset %q is not supported; send UTF-8.", truncate(cs, 40))
 		}
 	} else {
 		return crudbench.Errorf(codeUnsupported, "Content-Type is missing; send application/json.")
+	}
+	if ce := r.Header.Get("Content-Encoding"); ce != "" {
+		return crudbench.Errorf(codeUnsupported, "Content-Encoding %q is not supported; send the body unencoded.", truncate(ce, 40))
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()

@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	"github.com/crudbench/crudbench"
@@ -15,6 +17,11 @@ const (
 	codeUnsupported = "unsupported" // the body's media type is not application/json
 )
 
+// StatusClientClosed is the status of a request whose client went away
+// (or canceled it) before the answer: 499, "client closed request", as
+// nginx logs it. The client rarely reads it; logs and counters do.
+const StatusClientClosed = 499
+
 // statuses maps each error code to its HTTP status; this is the only place
 // that does.
 var statuses = map[string]int{
@@ -24,6 +31,7 @@ var statuses = map[string]int{
 	codeTooLarge:           http.StatusRequestEntityTooLarge,
 	crudbench.EUNAVAILABLE: http.StatusServiceUnavailable,
 	crudbench.ETIMEOUT:     http.StatusGatewayTimeout,
+	crudbench.ECANCELED:    StatusClientClosed,
 	codeNotAllowed:         http.StatusMethodNotAllowed,
 	codeUnsupported:        http.StatusUnsupportedMediaType,
 	crudbench.EINTERNAL:    http.StatusInternalServerError,
@@ -48,9 +56,15 @@ type ErrorBody struct {
 	Message string `json:"message"`
 }
 
-// fail answers with err, logging it when it is internal.
+// fail answers with err, logging it when it is internal. When the client
+// has gone away (the request's context is canceled, not past its
+// deadline), whatever err a store made of that, the answer is ECANCELED,
+// logged at Debug only: it is the client's doing, not the server's.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if crudbench.ErrorCode(err) == crudbench.EINTERNAL {
+	if errors.Is(r.Context().Err(), context.Canceled) {
+		h.opts.Logger.Debug("client closed request", "method", r.Method, "path", r.URL.Path, "err", err)
+		err = crudbench.Errorf(crudbench.ECANCELED, crudbench.CanceledMessage)
+	} else if crudbench.ErrorCode(err) == crudbench.EINTERNAL {
 		h.opts.Logger.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	writeError(w, err)

@@ -55,7 +55,7 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) {
 	case "posts":
 		u, err = h.store.UserWithPosts(r.Context(), id)
 	default:
-		err = crudbench.Errorf(crudbench.EINVALID, "Cannot include %q; the only choice is include=posts.", inc)
+		err = crudbench.Errorf(crudbench.EINVALID, "Cannot include %q; the only choice is include=posts.", truncate(inc, 40))
 	}
 	if err != nil {
 		h.fail(w, r, err)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -77,7 +78,24 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes)
 	}
+	if err := checkRequest(r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if r.Method == http.MethodConnect {
+		h.unrouted(w, r) // ServeMux would answer it in text/plain
+		return
+	}
 	h.mux.ServeHTTP(w, r)
+}
+
+// checkRequest rejects a query string that does not parse (a bad escape,
+// a ';' separator, too many parameters): no route may quietly drop it.
+func checkRequest(r *http.Request) error {
+	if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+		return crudbench.Errorf(crudbench.EINVALID, "The query string does not parse: %s.", truncate(err.Error(), 80))
+	}
+	return nil
 }
 
 // unrouted answers requests that no route matches, in JSON: 405 with an
@@ -91,10 +109,10 @@ func (h *Handler) unrouted(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(allow) == 0 {
-		h.fail(w, r, crudbench.Errorf(crudbench.ENOTFOUND, "No such path: %s.", r.URL.Path))
+		h.fail(w, r, crudbench.Errorf(crudbench.ENOTFOUND, "No such path: %s.", truncate(r.URL.Path, 40)))
 		return
 	}
 	list := strings.Join(allow, ", ")
 	w.Header().Set("Allow", list)
-	h.fail(w, r, crudbench.Errorf(codeNotAllowed, "Method %s is not allowed on %s; use %s.", r.Method, r.URL.Path, list))
+	h.fail(w, r, crudbench.Errorf(codeNotAllowed, "Method %s is not allowed on %s; use %s.", truncate(r.Method, 40), truncate(r.URL.Path, 40), list))
 }

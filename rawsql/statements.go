@@ -1,6 +1,9 @@
 package rawsql
 
-import "github.com/crudbench/crudbench"
+import (
+	"github.com/crudbench/crudbench"
+	"github.com/crudbench/crudbench/internal/bulk"
+)
 
 // userCols are the columns of a user, in the order scanUser reads them.
 const userCols = `id, name, email, age, created_at, updated_at`
@@ -28,6 +31,7 @@ FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[]) AS v(id, name, emai
 WHERE u.id = v.id
 RETURNING u.id, u.name, u.email, u.age, u.created_at, u.updated_at`
 	sqlDeleteUsers = `DELETE FROM users WHERE id = ANY($1)`
+	sqlFreeEmails  = bulk.FreeEmails // shared with ent, which sends it raw
 
 	sqlCreatePost = `INSERT INTO posts (user_id, title, body) VALUES ($1, $2, $3) RETURNING id, created_at`
 	// One round trip: the user's columns repeat on each post row; a user

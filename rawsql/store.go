@@ -111,11 +111,22 @@ func (s store) UsersByID(ctx context.Context, ids []int64) ([]crudbench.User, er
 }
 
 // UpdateUsers implements crudbench.Store. The update is one statement; the
-// transaction lets it be undone when an id is missing.
+// transaction lets it be undone when an id is missing. A batch that changes
+// emails first frees them (bulk.FreeEmails), so that uniqueness holds for
+// the state the batch leaves, whatever order the plan updates rows in.
 func (s store) UpdateUsers(ctx context.Context, in []crudbench.UserUpdate) ([]crudbench.User, error) {
 	ids, names, emails, ages := updateColumns(in)
 	var out []crudbench.User
 	err := s.conn.InTx(ctx, func(tx conn) error {
+		if all, changing := bulk.EmailIDs(in); changing != nil {
+			found, err := queryIDs(ctx, tx, sqlFreeEmails, all, changing)
+			if err != nil {
+				return err
+			}
+			if err := bulk.Found(in, found); err != nil {
+				return err
+			}
+		}
 		got, err := queryUsers(ctx, tx, len(in), sqlUpdateUsers, ids, names, emails, ages)
 		if err != nil {
 			return err
@@ -124,7 +135,7 @@ func (s store) UpdateUsers(ctx context.Context, in []crudbench.UserUpdate) ([]cr
 		return err
 	})
 	if err != nil {
-		return nil, fail(err, "updating %d users", len(in))
+		return nil, fail(bulk.UpdateError(err), "updating %d users", len(in))
 	}
 	return out, nil
 }
@@ -162,6 +173,24 @@ func (s store) UserWithPosts(ctx context.Context, id int64) (*crudbench.User, er
 		return nil, fail(err, "reading user %d with posts", id)
 	}
 	return u, nil
+}
+
+// queryIDs sends a statement that returns ids.
+func queryIDs(ctx context.Context, c conn, sql string, args ...any) ([]int64, error) {
+	r, err := c.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Done(r)
+	var ids []int64
+	for r.Next() {
+		var id int64
+		if err := r.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, r.Err()
 }
 
 // queryUsers sends a statement that returns users; hint is how many there

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -39,6 +40,8 @@ type Request struct {
 	// ContentType is the Content-Type header: application/json when empty
 	// and Body is set, none when NoContentType.
 	ContentType string
+	// Encoding is the Content-Encoding header; none when empty.
+	Encoding string
 	// Status is the status the answer must have; 0 checks none.
 	Status int
 	// Want, when set, must occur in the answer's body. (Bytes, so that
@@ -111,6 +114,9 @@ func Send(ctx context.Context, client *http.Client, base string, r *Request, buf
 	case r.Body != "":
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if r.Encoding != "" {
+		req.Header.Set("Content-Encoding", r.Encoding)
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		return Reply{Err: err, Took: time.Since(start)}
@@ -136,6 +142,7 @@ type Options struct {
 	Timeout time.Duration   // the handler's request deadline; 0 is httpapi's default
 	Tracer  pgx.QueryTracer // sees every statement of the arm; may be nil
 	AppName string          // the arm's application_name in pg_stat_activity
+	Logger  *slog.Logger    // the handler's logger; nil means slog.Default()
 }
 
 // Server is one arm served over HTTP through httpapi, on its own database.
@@ -162,7 +169,9 @@ func Serve(name, dsn string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening arm %s: %w", name, err)
 	}
-	srv := httptest.NewServer(httpapi.NewHandler(a.Store, httpapi.Options{Timeout: opts.Timeout}))
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Config = httpapi.NewServer(httpapi.NewHandler(a.Store, httpapi.Options{Timeout: opts.Timeout, Logger: opts.Logger}), opts.Timeout)
+	srv.Start()
 	return &Server{Name: name, DSN: dsn, URL: srv.URL, Arm: a, Client: srv.Client(), srv: srv}, nil
 }
 

@@ -372,11 +372,12 @@ func (h *history) mayBeGone(id int64, op *Op) bool {
 	return false
 }
 
-// mayBeTaken reports whether a write to another row had set email before
-// op ended.
-func (h *history) mayBeTaken(email string, notID int64, op *Op) bool {
+// mayBeTaken reports whether a write to a row other than those of mine
+// had set email before op ended. mine are the rows op itself gives an
+// email: op is checked on the state it leaves, where they hold op's emails.
+func (h *history) mayBeTaken(email string, mine []int64, op *Op) bool {
 	for _, w := range h.byEmail[email] {
-		if w.row.ID != notID && w.op != op && w.startsBefore(op.End) {
+		if !slices.Contains(mine, w.row.ID) && w.op != op && w.startsBefore(op.End) {
 			return true
 		}
 	}
@@ -439,23 +440,32 @@ func (h *history) explainFailure(op *Op) error {
 		return fmt.Errorf("409 for a concurrent request, but no other write of its rows or emails was running")
 	case op.Kind == Create || op.Kind == BulkCreate:
 		for _, in := range op.Creates {
-			if h.mayBeTaken(in.Email, 0, op) {
+			if h.mayBeTaken(in.Email, nil, op) {
 				return nil
 			}
 		}
 		return fmt.Errorf("409, but no other request had set any of its emails")
 	}
-	seen := map[string]bool{}
+	// An update is one simultaneous change, checked on the state it
+	// leaves: a row it gives an email no longer holds its old one, so a
+	// swap of two emails within a batch is no conflict.
+	var mine []int64
 	for i, p := range op.Patches {
+		if p.Email != nil {
+			mine = append(mine, op.IDs[i])
+		}
+	}
+	seen := map[string]bool{}
+	for _, p := range op.Patches {
 		if p.Email == nil {
 			continue
 		}
-		if seen[*p.Email] || h.mayBeTaken(*p.Email, op.IDs[i], op) {
-			return nil // taken by another row, or given to two rows of this batch
+		if seen[*p.Email] || h.mayBeTaken(*p.Email, mine, op) {
+			return nil // kept by a row outside the batch, or given to two rows of it
 		}
 		seen[*p.Email] = true
 	}
-	return fmt.Errorf("409, but no other row had been given any of its emails")
+	return fmt.Errorf("409, but no row outside it had been given any of its emails, nor did it give one twice")
 }
 
 // readUsers returns the users a successful read, bulk read or list

@@ -95,6 +95,25 @@ func createPost(start, end int) *history.Op {
 
 func users(rows ...history.Row) history.State { return history.State{Users: rows} }
 
+// emails is a bulk update giving user i the email emails[i]; got, if not
+// nil, is the 200 answer's users, else the answer is a 409.
+func emails(start, end int, ids []int64, mails []string, got []history.Row) *history.Op {
+	o := op(history.BulkUpdate, start, end, ids, 409, errorBody(crudbench.ECONFLICT, "email taken"))
+	if got != nil {
+		items := make([]crudbench.User, len(got))
+		for i, r := range got {
+			items[i] = user(r)
+		}
+		o.Reply = apitest.Reply{Status: 200, Body: mustJSON(httpapi.ItemsResponse{Items: items})}
+	}
+	for _, m := range mails {
+		o.Patches = append(o.Patches, crudbench.UserPatch{Email: ptr(m)})
+	}
+	return o
+}
+
+func withEmail(r history.Row, email string) history.Row { r.Email = email; return r }
+
 func TestCheck(t *testing.T) {
 	seeded := []history.Row{ada, bob}
 	ada2 := withName(ada, "Ada 2")
@@ -119,6 +138,18 @@ func TestCheck(t *testing.T) {
 			ops:   []*history.Op{op(history.List, 0, 1, []int64{0}, 200, mustJSON(httpapi.ItemsResponse{Items: []crudbench.User{user(ada), user(bob)}}))},
 			final: users(ada, bob)},
 
+		{name: "good/bulk-update-swaps-two-emails",
+			ops:   []*history.Op{emails(0, 1, []int64{1, 2}, []string{bob.Email, ada.Email}, []history.Row{withEmail(ada, bob.Email), withEmail(bob, ada.Email)})},
+			final: users(withEmail(ada, bob.Email), withEmail(bob, ada.Email))},
+		{name: "good/bulk-update-409-for-an-email-kept-outside-the-batch",
+			ops:   []*history.Op{emails(0, 1, []int64{1}, []string{bob.Email}, nil)},
+			final: users(ada, bob)},
+		{name: "good/bulk-update-409-for-an-email-given-twice",
+			ops:   []*history.Op{emails(0, 1, []int64{1, 2}, []string{eve.Email, eve.Email}, nil)},
+			final: users(ada, bob)},
+		{name: "bad/bulk-update-409-for-a-swap",
+			ops:   []*history.Op{emails(0, 1, []int64{1, 2}, []string{bob.Email, ada.Email}, nil)},
+			final: users(ada, bob), want: "no row outside it had been given any of its emails"},
 		{name: "bad/status-not-allowed", ops: []*history.Op{op(history.Read, 0, 1, []int64{1}, 500, nil)}, final: users(ada, bob),
 			want: "status not among"},
 		{name: "bad/created-other-than-asked", ops: []*history.Op{create(0, 1, eve, ptr(withName(eve, "Eva")))}, final: users(ada, bob, withName(eve, "Eva")),
@@ -148,7 +179,7 @@ func TestCheck(t *testing.T) {
 			o := op(history.Update, 0, 1, []int64{1}, 409, errorBody(crudbench.ECONFLICT, "email taken"))
 			o.Patches = []crudbench.UserPatch{{Email: ptr("new@example.com")}}
 			return o
-		}()}, final: users(ada, bob), want: "no other row had been given any of its emails"},
+		}()}, final: users(ada, bob), want: "no row outside it had been given any of its emails"},
 		{name: "bad/list-out-of-order",
 			ops:   []*history.Op{op(history.List, 0, 1, []int64{0}, 200, mustJSON(httpapi.ItemsResponse{Items: []crudbench.User{user(bob), user(ada)}}))},
 			final: users(ada, bob), want: "out of order"},

@@ -37,13 +37,18 @@ func NotFound(id int64) error {
 var emailKey = regexp.MustCompile(`^Key \(email\)=\((.*)\) already exists\.$`)
 
 // Translate returns a *crudbench.Error for errors a client or an outage
-// causes (taken email, deadline, unreachable server, a transaction aborted
+// causes (taken email, a client that canceled, deadline, unreachable server, a transaction aborted
 // for a concurrent one: a deadlock or serialization failure, rolled back
 // whole and safe to retry), and err unchanged otherwise. Foreign-key
 // violations are left to the caller, which knows the id that was missing.
 func Translate(err error) error {
 	if err == nil {
 		return nil
+	}
+	// Before anything else: a canceled context also breaks the connection
+	// (pgx) or makes PostgreSQL cancel the statement.
+	if errors.Is(err, context.Canceled) {
+		return Canceled()
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
@@ -97,10 +102,23 @@ func lostConnection(err error) bool {
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, driver.ErrBadConn)
 }
 
+// IsEmailTaken reports whether err is a violation of the uniqueness of
+// users' emails.
+func IsEmailTaken(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == UniqueViolation && pe.TableName == "users"
+}
+
 // IsForeignKeyViolation reports whether err is a foreign-key violation.
 func IsForeignKeyViolation(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == ForeignKeyViolation
+}
+
+// Canceled returns the error every arm gives when the client canceled the
+// request or went away before the answer.
+func Canceled() error {
+	return crudbench.Errorf(crudbench.ECANCELED, crudbench.CanceledMessage)
 }
 
 func timeout() error {
