@@ -35,16 +35,9 @@ const ReadyPrefix = "listening on "
 // otherwise, the same as the benchmarks' default.
 const DefaultRows = 10000
 
-// Server timeouts. ReadHeaderTimeout and ReadTimeout bound slow clients;
-// WriteTimeout exceeds the handler's own 5 s request deadline; ShutdownTimeout
-// bounds how long draining may take.
-const (
-	ReadHeaderTimeout = 5 * time.Second
-	ReadTimeout       = 30 * time.Second
-	WriteTimeout      = 30 * time.Second
-	IdleTimeout       = 2 * time.Minute
-	ShutdownTimeout   = 15 * time.Second
-)
+// ShutdownTimeout bounds how long draining may take. The read, write and
+// idle timeouts are httpapi.NewServer's, derived from the request deadline.
+const ShutdownTimeout = 15 * time.Second
 
 // Config is what Run serves.
 type Config struct {
@@ -189,14 +182,8 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	mux.Handle("/", httpapi.NewHandler(arm.Store, httpapi.Options{Logger: log}))
 	mux.Handle("GET /healthz", healthHandler(dsn))
 	registerRuntime(mux)
-	hs := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: ReadHeaderTimeout,
-		ReadTimeout:       ReadTimeout,
-		WriteTimeout:      WriteTimeout,
-		IdleTimeout:       IdleTimeout,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	hs := httpapi.NewServer(mux, 0)
+	hs.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 
