@@ -22,12 +22,13 @@ func TestGateExitCodes(t *testing.T) {
 		wantStderr string // substring of stderr
 	}{
 		{"A/A comparison passes", []string{r("gate-base.txt"), r("gate-aa.txt")}, 0, "PASS: no regression", ""},
-		{"10% slower ns/op fails", []string{r("gate-base.txt"), r("gate-slower-ns.txt")}, 1, "CRUD/arm=ent/op=read-2 sec/op +1", ""},
-		{"lower req/s fails", []string{r("gate-base.txt"), r("gate-fewer-reqs.txt")}, 1, "Parallel/arm=pgx/op=read/conc=16-2 req/s -", ""},
+		{"10% slower ns/op fails with -metrics all", []string{"-metrics", "all", r("gate-base.txt"), r("gate-slower-ns.txt")}, 1, "CRUD/arm=ent/op=read-2 sec/op +1", ""},
+		{"10% slower ns/op is not gated by default", []string{r("gate-base.txt"), r("gate-slower-ns.txt")}, 0, "PASS", ""},
+		{"lower req/s fails with -metrics req/s", []string{"-metrics", "req/s", r("gate-base.txt"), r("gate-fewer-reqs.txt")}, 1, "Parallel/arm=pgx/op=read/conc=16-2 req/s -", ""},
 		{"an extra query per op fails", []string{r("gate-base.txt"), r("gate-extra-query.txt")}, 1, "CRUD/arm=ent/op=update-2 queries/op +50.00% (exact)", ""},
 		{"an improvement passes", []string{r("gate-base.txt"), r("gate-faster.txt")}, 0, "improvements", ""},
 		{"markdown output", []string{"-format", "markdown", r("gate-base.txt"), r("gate-extra-query.txt")}, 1, "## crudbench gate: FAIL", ""},
-		{"-threshold makes a small slowdown fail", []string{"-threshold", "1%", r("gate-base.txt"), r("gate-slightly-slower.txt")}, 1, "beyond 1%", ""},
+		{"-threshold makes a small slowdown fail", []string{"-metrics", "all", "-threshold", "1%", r("gate-base.txt"), r("gate-slightly-slower.txt")}, 1, "beyond 1%", ""},
 		{"-metrics limits the comparison", []string{"-metrics", "queries/op", r("gate-base.txt"), r("gate-slower-ns.txt")}, 0, "PASS", ""},
 		{"benchmarks missing from head", []string{r("gate-base.txt"), r("gate-missing.txt")}, 2, "INCONCLUSIVE", "6 benchmarks of"},
 		{"no benchmark in common", []string{r("gate-base.txt"), r("gate-renamed.txt")}, 2, "", "no benchmark is in both files"},

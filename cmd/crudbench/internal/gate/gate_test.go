@@ -129,7 +129,7 @@ func TestCompareInputErrors(t *testing.T) {
 		{"no benchmark in common", "gate-base.txt", "gate-renamed.txt", DefaultOptions, "no benchmark is in both files"},
 		{"unknown metric", "gate-base.txt", "gate-aa.txt", Options{Threshold: 0.05, Alpha: 0.05, Metrics: []string{"widgets/op"}}, `"widgets/op" is in neither file`},
 		{"alpha out of range", "gate-base.txt", "gate-aa.txt", Options{Threshold: 0.05, Alpha: 0}, "alpha must be in (0, 1]"},
-		{"negative threshold", "gate-base.txt", "gate-aa.txt", Options{Threshold: -1, Alpha: 0.05}, "threshold must be >= 0"},
+		{"negative threshold", "gate-base.txt", "gate-aa.txt", Options{Threshold: -1, Alpha: 0.05}, "thresholds must be >= 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -182,11 +182,11 @@ func TestWriteFormats(t *testing.T) {
 	}{
 		{"text", func(r *Report, b *bytes.Buffer) error { return r.WriteText(b) }, []string{
 			"benchmark", "verdict",
-			"CRUD/arm=ent/op=update-2            queries/op    2.000    3.000  +50.00%  exact  10  REGRESSION",
+			"CRUD/arm=ent/op=update-2            queries/op    2.000    3.000  +50.00%     exact  10         any  REGRESSION",
 		}},
 		{"markdown", func(r *Report, b *bytes.Buffer) error { return r.WriteMarkdown(b) }, []string{
 			"## crudbench gate: FAIL", "### Regressions",
-			"| CRUD/arm=ent/op=update-2 | queries/op | 2.000 | 3.000 | +50.00% | exact | 10 | **REGRESSION** |",
+			"| CRUD/arm=ent/op=update-2 | queries/op | 2.000 | 3.000 | +50.00% | exact | 10 | any | **REGRESSION** |",
 			"<details>",
 		}},
 	}
