@@ -196,5 +196,3 @@ func formatP(row Row) string {
 	}
 	return fmt.Sprintf("%.3g→%.3g", row.P, row.PAdj)
 }
-
-

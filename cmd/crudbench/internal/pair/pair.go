@@ -55,8 +55,8 @@ type OpResult struct {
 	// SumRatios are the blocks' ratios of total times, which a single slow
 	// request can swing.
 	SumRatios []float64
-	BaseNs []float64 // base mean request time per block, in ns
-	HeadNs []float64 // head mean request time per block, in ns
+	BaseNs    []float64 // base mean request time per block, in ns
+	HeadNs    []float64 // head mean request time per block, in ns
 }
 
 // Summary summarizes the ratios: geometric mean, 95 % interval, CV.
