@@ -250,3 +250,44 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(m.Run())
 }
+
+// TestRealAAPair gates a real A/A: crudbench pair on two servers of one
+// build, and two runs of one test binary. It must pass; the same ratios
+// made 5 % slower must fail on every op, and 1 % slower must not.
+func TestRealAAPair(t *testing.T) {
+	in := load(t, "real-aa-base.txt", "real-aa-head.txt")
+	pairSet := func() *Input {
+		set, err := LoadPair(filepath.Join(synthetic, "pair-aa.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &Input{Base: in.Base, Head: in.Head, Pair: set}
+	}
+	opts := DefaultOptions
+	opts.Metrics = Primary
+	for _, tt := range []struct {
+		name  string
+		scale float64
+		want  Status
+		regs  int
+	}{{"as measured", 1, Pass, 0}, {"1% slower", 1.01, Pass, 0}, {"5% slower", 1.05, Fail, 4}} {
+		t.Run(tt.name, func(t *testing.T) {
+			in := pairSet()
+			for _, b := range in.Pair.Benchmarks {
+				m := b.Metric(PairUnit)
+				for i := range m.Values {
+					m.Values[i] *= tt.scale
+				}
+			}
+			r, err := Compare(in, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Status() != tt.want || r.Count(Regression) != tt.regs {
+				var b bytes.Buffer
+				r.WriteText(&b)
+				t.Errorf("status %s with %d regressions, want %s with %d:\n%s", r.Status(), r.Count(Regression), tt.want, tt.regs, b.String())
+			}
+		})
+	}
+}

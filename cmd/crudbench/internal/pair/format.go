@@ -1,6 +1,7 @@
 package pair
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"runtime"
@@ -22,20 +23,20 @@ func Name(arm, op string) string { return "Pair/arm=" + arm + "/op=" + op }
 // block with the head/base ratio and the mean request time of each side.
 // The iteration count is the rounds per block.
 func Write(w io.Writer, arm string, rounds int, res []OpResult) error {
-	ew := &errWriter{w: w}
-	fmt.Fprintf(ew, "goos: %s\ngoarch: %s\ncrudbench-pair-arm: %s\ncrudbench-pair-rounds-per-block: %d\n",
+	var ew bytes.Buffer
+	fmt.Fprintf(&ew, "goos: %s\ngoarch: %s\ncrudbench-pair-arm: %s\ncrudbench-pair-rounds-per-block: %d\n",
 		runtime.GOOS, runtime.GOARCH, arm, rounds)
 	for _, u := range []string{Unit, "base-ns/op", "head-ns/op"} {
-		fmt.Fprintf(ew, "Unit %s better=lower\n", u)
+		fmt.Fprintf(&ew, "Unit %s better=lower\n", u)
 	}
 	for _, r := range res {
 		for b := range r.Ratios {
-			fmt.Fprintf(ew, "Benchmark%s %d %.6f %s %.0f base-ns/op %.0f head-ns/op\n",
+			fmt.Fprintf(&ew, "Benchmark%s %d %.6f %s %.0f base-ns/op %.0f head-ns/op\n",
 				Name(arm, r.Op), rounds, r.Ratios[b], Unit, r.BaseNs[b], r.HeadNs[b])
 		}
 	}
-	if ew.err != nil {
-		return fmt.Errorf("writing pair results: %w", ew.err)
+	if _, err := w.Write(ew.Bytes()); err != nil {
+		return fmt.Errorf("writing pair results: %w", err)
 	}
 	return nil
 }
@@ -72,20 +73,4 @@ func mean(x []float64) float64 {
 		s += v
 	}
 	return s / float64(len(x))
-}
-
-// errWriter remembers the first write error so callers check once.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-// Write writes p unless an earlier write failed.
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	e.err = err
-	return n, err
 }
