@@ -20,10 +20,11 @@ the two builds' request times, measured request by request in alternation
 (one sample per block). Each benchmark's ratios are tested one-sided with
 Student's t on their logarithms; a row regresses when the ratio is above
 1 + -pair-threshold (default 2%) with p < -alpha. The threshold is not 0
-because two servers of one build differ a little (A/A ratios measured
-within 1.5% of 1); it is well below 5% so that a 5% slowdown is caught:
-at the default 20 blocks, with blocks varying by 2–4%, the test detects
-a change of about 3–5% (shown per row, see below).
+because two servers of one build differ a little from run to run, more
+than the blocks of one run show (A/A ratios measured from -1.5% to +1.7%);
+it is well below 5% so that a 5% slowdown is caught: at crudbench pair's
+default 30 blocks, with blocks varying by 2–4%, the test detects a
+slowdown of about 3–5% (shown per row, see below).
 
 The other metrics come from base.txt and head.txt, go test -bench output of
 the two builds' test binaries, compared the way benchstat does: the median
