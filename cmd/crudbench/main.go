@@ -9,7 +9,8 @@
 //	crudbench serve -arm pgx|sql|ent [flags]
 //	crudbench load -url URL [flags]
 //	crudbench study load|memory [flags]
-//	crudbench help [gate|report|serve|load|study]
+//	crudbench pair -base-bin BIN -head-bin BIN [flags]
+//	crudbench help [gate|report|serve|load|study|pair]
 //	crudbench -version
 //
 // Run "crudbench help gate" or "crudbench help report" for the flags and
@@ -26,6 +27,7 @@ import (
 	"runtime/debug"
 
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/load"
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/pair"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/serve"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/study"
 )
@@ -47,7 +49,8 @@ const usage = `Usage:
 	crudbench serve -arm pgx|sql|ent [flags]
 	crudbench load -url URL [flags]
 	crudbench study load|memory [flags]
-	crudbench help [gate|report|serve|load|study]
+	crudbench pair -base-bin BIN -head-bin BIN [flags]
+	crudbench help [gate|report|serve|load|study|pair]
 	crudbench -version
 
 Commands:
@@ -57,6 +60,7 @@ Commands:
 	serve   serve one arm over HTTP on a seeded PostgreSQL
 	load    send open-loop load at a constant rate to a server
 	study   load and memory studies of every arm, each in its own process
+	pair    compare two builds request by request (head/base time ratios)
 	help    print this text, or the flags and exit codes of a command
 
 Flags:
@@ -77,6 +81,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"report": runReport,
 	"serve":  serve.Main,
 	"load":   load.Main,
+	"pair":   pair.Main,
 	"study":  study.Main,
 }
 

@@ -22,12 +22,13 @@ func TestGateExitCodes(t *testing.T) {
 		wantStderr string // substring of stderr
 	}{
 		{"A/A comparison passes", []string{r("gate-base.txt"), r("gate-aa.txt")}, 0, "PASS: no regression", ""},
-		{"10% slower ns/op fails", []string{r("gate-base.txt"), r("gate-slower-ns.txt")}, 1, "CRUD/arm=ent/op=read-2 sec/op +1", ""},
-		{"lower req/s fails", []string{r("gate-base.txt"), r("gate-fewer-reqs.txt")}, 1, "Parallel/arm=pgx/op=read/conc=16-2 req/s -", ""},
+		{"10% slower ns/op fails with -metrics all", []string{"-metrics", "all", r("gate-base.txt"), r("gate-slower-ns.txt")}, 1, "CRUD/arm=ent/op=read-2 sec/op +1", ""},
+		{"10% slower ns/op is not gated by default", []string{r("gate-base.txt"), r("gate-slower-ns.txt")}, 0, "PASS", ""},
+		{"lower req/s fails with -metrics req/s", []string{"-metrics", "req/s", r("gate-base.txt"), r("gate-fewer-reqs.txt")}, 1, "Parallel/arm=pgx/op=read/conc=16-2 req/s -", ""},
 		{"an extra query per op fails", []string{r("gate-base.txt"), r("gate-extra-query.txt")}, 1, "CRUD/arm=ent/op=update-2 queries/op +50.00% (exact)", ""},
 		{"an improvement passes", []string{r("gate-base.txt"), r("gate-faster.txt")}, 0, "improvements", ""},
 		{"markdown output", []string{"-format", "markdown", r("gate-base.txt"), r("gate-extra-query.txt")}, 1, "## crudbench gate: FAIL", ""},
-		{"-threshold makes a small slowdown fail", []string{"-threshold", "1%", r("gate-base.txt"), r("gate-slightly-slower.txt")}, 1, "beyond 1%", ""},
+		{"-threshold makes a small slowdown fail", []string{"-metrics", "all", "-threshold", "1%", r("gate-base.txt"), r("gate-slightly-slower.txt")}, 1, "beyond 1%", ""},
 		{"-metrics limits the comparison", []string{"-metrics", "queries/op", r("gate-base.txt"), r("gate-slower-ns.txt")}, 0, "PASS", ""},
 		{"benchmarks missing from head", []string{r("gate-base.txt"), r("gate-missing.txt")}, 2, "INCONCLUSIVE", "6 benchmarks of"},
 		{"no benchmark in common", []string{r("gate-base.txt"), r("gate-renamed.txt")}, 2, "", "no benchmark is in both files"},
@@ -42,6 +43,11 @@ func TestGateExitCodes(t *testing.T) {
 		{"unknown flag", []string{"-treshold", "1%", r("gate-base.txt"), r("gate-aa.txt")}, 3, "", "flag provided but not defined"},
 		{"alpha out of range", []string{"-alpha", "2", r("gate-base.txt"), r("gate-aa.txt")}, 3, "", "alpha must be in (0, 1]"},
 		{"help", []string{"-h"}, 0, "", "Exit codes:"},
+		{"real A/A: a pair of one build and two runs of its test binary pass", []string{"-pair", r("pair-aa.txt"), r("real-aa-base.txt"), r("real-aa-head.txt")}, 0, "PASS", ""},
+		{"real A/A pair alone passes", []string{"-pair", r("pair-aa.txt")}, 0, "Pair/arm=pgx/op=read", ""},
+		{"a negative -pair-threshold", []string{"-pair-threshold", "-50%", "-pair", r("pair-aa.txt")}, 3, "", "parsing threshold"},
+		{"a results file is not a pair file", []string{"-pair", r("gate-base.txt")}, 3, "", "no head/base samples"},
+		{"-pair and one file", []string{"-pair", r("pair-aa.txt"), r("gate-base.txt")}, 3, "", "want 2 files"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,7 +73,8 @@ func TestUsageDocumentsEveryFlag(t *testing.T) {
 		cmd  string
 		want []string
 	}{
-		{"gate", []string{"-threshold", "-alpha", "-metrics", "-format", "0  no regression", "1  at least one metric regressed", "2  the gate could not decide", "3  usage or input error"}},
+		{"pair", []string{"-base-bin", "-head-bin", "-base", "-head", "-arm", "-ops", "-rounds", "-blocks", "-warmup", "-rows", "-o", "Exit codes"}},
+		{"gate", []string{"-threshold", "-pair", "-pair-threshold", "Holm", "primary", "-alpha", "-metrics", "-format", "0  no regression", "1  at least one metric regressed", "2  the gate could not decide", "3  usage or input error"}},
 		{"report", []string{"-o dir", "0  report written", "3  usage or input error"}},
 	}
 	for _, tt := range tests {
@@ -82,6 +89,21 @@ func TestUsageDocumentsEveryFlag(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestPairUsage(t *testing.T) {
+	for _, args := range [][]string{
+		nil,
+		{"-base", "http://127.0.0.1:1"},
+		{"-base-bin", "a", "-head", "http://127.0.0.1:1"},
+		{"-base", "http://a", "-head", "http://b", "-ops", "delete"},
+		{"-base", "http://a", "-head", "http://b", "extra"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(append([]string{"pair"}, args...), &stdout, &stderr); code != 3 {
+			t.Errorf("pair %q: exit %d, want 3; stderr: %s", args, code, stderr.String())
+		}
 	}
 }
 

@@ -28,12 +28,23 @@ type Options struct {
 	Alpha float64
 	// Metrics restricts the comparison to these units, written as in the
 	// results file ("ns/op") or tidied ("sec/op"). Empty means all units
-	// present in the base file.
+	// present.
 	Metrics []string
+	// PairThreshold is the slowdown (0.02 for 2%) the paired head/base
+	// ratios are tested against: a row regresses when its ratio is above
+	// 1 + PairThreshold with Holm-adjusted p < Alpha.
+	PairThreshold float64
 }
 
-// DefaultOptions are the gate's defaults: 5% threshold, alpha 0.05.
-var DefaultOptions = Options{Threshold: 0.05, Alpha: 0.05}
+// DefaultPairThreshold is the default Options.PairThreshold. It lies above
+// the differences measured between two servers of one build (A/A) and far
+// enough below 5 % that the blocks of a default crudbench pair run catch a
+// 5 % slowdown.
+const DefaultPairThreshold = 0.02
+
+// DefaultOptions are the gate's defaults: 5% threshold, alpha 0.05, 2%
+// threshold for the paired ratios.
+var DefaultOptions = Options{Threshold: 0.05, Alpha: 0.05, PairThreshold: DefaultPairThreshold}
 
 // Verdict is the outcome of comparing one metric of one benchmark.
 type Verdict int
@@ -66,16 +77,31 @@ type Row struct {
 	NHead     int
 	// Delta is the relative change of the centres, head/base - 1.
 	Delta float64
-	// P is the U test's p-value; NaN for exact units.
-	P       float64
+	// P is the U test's p-value (for paired ratios, the one-sided t test's
+	// that the ratio exceeds 1 + PairThreshold); NaN for exact units.
+	P float64
+	// PAdj is P adjusted by Holm's method over the Family rows with a
+	// p-value; it is what decides.
+	PAdj   float64
+	Family int
+	// Paired marks a row of crudbench pair's head/base ratios; Base and
+	// Head then hold the mean request times of each side.
+	Paired bool
+	// MDC is the smallest change for the worse the row's test detects with
+	// power 0.8 at its sample size (0 for exact units: any).
+	MDC     float64
 	Verdict Verdict
+
+	cv     float64   // coefficient of variation of the samples
+	ratios []float64 // paired ratios
 
 	identical bool // every base and head value is the same
 }
 
 // Report is the result of Compare.
 type Report struct {
-	Base, Head string // file paths
+	Base, Head string // file paths; empty when only paired ratios were gated
+	Pair       string // file of paired ratios, or empty
 	Options    Options
 	Rows       []Row
 	// MissingBenchmarks are in base but not in head.
@@ -102,14 +128,41 @@ func Compare(in *Input, opt Options) (*Report, error) {
 	if !(opt.Alpha > 0 && opt.Alpha <= 1) {
 		return nil, fmt.Errorf("comparing results: alpha must be in (0, 1], got %v", opt.Alpha)
 	}
-	if !(opt.Threshold >= 0) {
-		return nil, fmt.Errorf("comparing results: threshold must be >= 0, got %v", opt.Threshold)
+	if !(opt.Threshold >= 0) || !(opt.PairThreshold >= 0) {
+		return nil, fmt.Errorf("comparing results: thresholds must be >= 0, got %v and %v", opt.Threshold, opt.PairThreshold)
 	}
 	want, err := wantedUnits(in, opt.Metrics)
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{Base: in.Base.Paths[0], Head: in.Head.Paths[0], Options: opt, MinSamples: MinSamples(opt.Alpha)}
+	r := &Report{Options: opt, MinSamples: MinSamples(opt.Alpha)}
+	if in.Pair != nil {
+		r.Pair = in.Pair.Paths[0]
+		if want == nil || want[PairUnit] {
+			r.Rows = pairRows(in, opt)
+		}
+	}
+	if in.Base != nil {
+		if err := r.compareFiles(in, want); err != nil {
+			return nil, err
+		}
+	}
+	holm(r.Rows)
+	detectable(r.Rows, opt)
+	for i := range r.Rows {
+		if r.Rows[i].Paired {
+			r.Rows[i].Verdict = decidePaired(r.Rows[i], opt)
+		} else {
+			r.Rows[i].Verdict = decide(r.Rows[i], opt)
+		}
+	}
+	return r, nil
+}
+
+// compareFiles adds the rows of the base and head files.
+func (r *Report) compareFiles(in *Input, want map[string]bool) error {
+	opt := r.Options
+	r.Base, r.Head = in.Base.Paths[0], in.Head.Paths[0]
 	common := 0
 	for _, b := range in.Base.Benchmarks {
 		if in.Head.Bench(b.Name) != nil {
@@ -117,7 +170,7 @@ func Compare(in *Input, opt Options) (*Report, error) {
 		}
 	}
 	if common == 0 {
-		return nil, fmt.Errorf("comparing results: %w: %s has %d (%s), %s has %d (%s)",
+		return fmt.Errorf("comparing results: %w: %s has %d (%s), %s has %d (%s)",
 			ErrNoCommon, r.Base, len(in.Base.Benchmarks), sampleNames(names(in.Base)),
 			r.Head, len(in.Head.Benchmarks), sampleNames(names(in.Head)))
 	}
@@ -138,9 +191,7 @@ func Compare(in *Input, opt Options) (*Report, error) {
 				r.MissingMetrics = append(r.MissingMetrics, base.Name+" "+bm.Unit)
 				continue
 			}
-			row := compareOne(in, base.Name, bm.Unit, bm.Values, hm.Values, thresholds, notes)
-			row.Verdict = decide(row, opt)
-			r.Rows = append(r.Rows, row)
+			r.Rows = append(r.Rows, compareOne(in, base.Name, bm.Unit, bm.Values, hm.Values, thresholds, notes))
 		}
 	}
 	for _, b := range in.Head.Benchmarks {
@@ -149,7 +200,7 @@ func Compare(in *Input, opt Options) (*Report, error) {
 		}
 	}
 	r.Notes = append(notes.list(), configNotes(in)...)
-	return r, nil
+	return nil
 }
 
 func compareOne(in *Input, name, unit string, base, head []float64, t *benchmath.Thresholds, notes *noteSet) Row {
@@ -166,6 +217,7 @@ func compareOne(in *Input, name, unit string, base, head []float64, t *benchmath
 		NBase:     len(base),
 		NHead:     len(head),
 		P:         math.NaN(),
+		cv:        (cvOf(base) + cvOf(head)) / 2,
 	}
 	row.Delta = relDelta(row.Base.Center, row.Head.Center)
 	where := name + " " + unit
@@ -193,8 +245,12 @@ func compareOne(in *Input, name, unit string, base, head []float64, t *benchmath
 	return row
 }
 
-// decide applies the gate's rules to a compared row.
+// decide applies the gate's rules to a compared row. The p-value that
+// decides is the Holm-adjusted one once Compare has set it.
 func decide(row Row, opt Options) Verdict {
+	if row.Family > 0 {
+		row.P = row.PAdj
+	}
 	worse := (row.Better < 0 && row.Head.Center > row.Base.Center) ||
 		(row.Better > 0 && row.Head.Center < row.Base.Center)
 	switch {
@@ -250,19 +306,11 @@ func wantedUnits(in *Input, metrics []string) (map[string]bool, error) {
 	if len(metrics) == 0 {
 		return nil, nil
 	}
+	all := unitsOf(in)
 	present := make(map[string]bool)
-	var all []string
-	for _, s := range []*results.Set{in.Base, in.Head} {
-		for _, b := range s.Benchmarks {
-			for _, m := range b.Metrics {
-				if !present[m.Unit] {
-					present[m.Unit] = true
-					all = append(all, m.Unit)
-				}
-			}
-		}
+	for _, u := range all {
+		present[u] = true
 	}
-	slices.Sort(all)
 	want := make(map[string]bool)
 	for _, m := range metrics {
 		unit := results.Tidy(m)

@@ -12,23 +12,22 @@ import (
 )
 
 // columns are the table columns of both formats.
-var columns = []string{"benchmark", "metric", "base", "head", "delta", "p", "n", "verdict"}
+var columns = []string{"benchmark", "metric", "base", "head", "delta", "p", "n", "detectable", "verdict"}
 
 // cells returns the printed cells of a row, in columns order.
 func (row Row) cells() []string {
 	class := benchunit.ClassOf(row.Unit)
-	p := "exact"
-	if !row.Exact {
-		p = fmt.Sprintf("%.3f", row.P)
-	}
 	n := fmt.Sprintf("%d+%d", row.NBase, row.NHead)
 	if row.NBase == row.NHead {
 		n = fmt.Sprint(row.NBase)
 	}
+	base, head := benchunit.Scale(row.Base.Center, class), benchunit.Scale(row.Head.Center, class)
+	if row.Paired { // mean request times, as sec/op
+		base, head = benchunit.Scale(row.Base.Center, benchunit.Decimal)+"s", benchunit.Scale(row.Head.Center, benchunit.Decimal)+"s"
+	}
 	return []string{
-		row.Benchmark, row.Unit,
-		benchunit.Scale(row.Base.Center, class), benchunit.Scale(row.Head.Center, class),
-		formatDelta(row.Delta), p, n, row.Verdict.String(),
+		row.Benchmark, row.Unit, base, head,
+		formatDelta(row.Delta), formatP(row), n, formatMDC(row), row.Verdict.String(),
 	}
 }
 
@@ -47,7 +46,7 @@ func formatDelta(d float64) string {
 // the verdict line.
 func (r *Report) WriteText(w io.Writer) error {
 	ew := &errWriter{w: w}
-	fmt.Fprintf(ew, "crudbench gate: base %s, head %s; threshold %s, alpha %v\n\n", r.Base, r.Head, FormatPercent(r.Options.Threshold), r.Options.Alpha)
+	fmt.Fprintf(ew, "crudbench gate: %s\n\n", r.header())
 	rows := [][]string{columns}
 	for _, row := range r.Rows {
 		rows = append(rows, row.cells())
@@ -72,8 +71,7 @@ func (r *Report) WriteText(w io.Writer) error {
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	ew := &errWriter{w: w}
 	fmt.Fprintf(ew, "## crudbench gate: %s\n\n**%s**\n\n", r.Status(), mdEscape(r.Verdict()))
-	fmt.Fprintf(ew, "Base `%s`, head `%s`; threshold %s, alpha %v. Medians of each side; p from the Mann–Whitney U test; exact units compared exactly.\n",
-		r.Base, r.Head, FormatPercent(r.Options.Threshold), r.Options.Alpha)
+	fmt.Fprintf(ew, "%s.\n", mdEscape(r.header()))
 	var regressions []Row
 	for _, row := range r.Rows {
 		if row.Verdict == Regression {
@@ -121,7 +119,7 @@ func (r *Report) writeLists(w io.Writer, withRegressions bool, list func(title s
 		if row.Verdict == Regression && withRegressions {
 			p := "exact"
 			if !row.Exact {
-				p = fmt.Sprintf("p=%.3f", row.P)
+				p = fmt.Sprintf("p=%.3g, Holm %.3g", row.P, row.PAdj)
 			}
 			regs = append(regs, fmt.Sprintf("%s %s %s (%s)", row.Benchmark, row.Unit, formatDelta(row.Delta), p))
 		}
@@ -143,7 +141,21 @@ func (r *Report) writeLists(w io.Writer, withRegressions bool, list func(title s
 }
 
 // numeric marks the columns that are right-aligned in text output.
-var numeric = []bool{false, false, true, true, true, true, true, false}
+var numeric = []bool{false, false, true, true, true, true, true, true, false}
+
+// header describes the inputs and the rules of the comparison.
+func (r *Report) header() string {
+	var parts []string
+	if r.Pair != "" {
+		parts = append(parts, fmt.Sprintf("paired ratios %s (one-sided t test on log head/base > 1+%s; base and head show mean request times)",
+			r.Pair, FormatPercent(r.Options.PairThreshold)))
+	}
+	if r.Base != "" {
+		parts = append(parts, fmt.Sprintf("base %s, head %s (medians, Mann–Whitney U test, threshold %s; exact units compared exactly)",
+			r.Base, r.Head, FormatPercent(r.Options.Threshold)))
+	}
+	return strings.Join(parts, "; ") + fmt.Sprintf("; alpha %v over all p-values by Holm's method (p shown raw→adjusted); detectable: smallest worsening caught with power 0.8", r.Options.Alpha)
+}
 
 // mdEscape keeps text from breaking a Markdown table or emphasis.
 func mdEscape(s string) string {

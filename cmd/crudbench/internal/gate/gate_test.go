@@ -129,7 +129,7 @@ func TestCompareInputErrors(t *testing.T) {
 		{"no benchmark in common", "gate-base.txt", "gate-renamed.txt", DefaultOptions, "no benchmark is in both files"},
 		{"unknown metric", "gate-base.txt", "gate-aa.txt", Options{Threshold: 0.05, Alpha: 0.05, Metrics: []string{"widgets/op"}}, `"widgets/op" is in neither file`},
 		{"alpha out of range", "gate-base.txt", "gate-aa.txt", Options{Threshold: 0.05, Alpha: 0}, "alpha must be in (0, 1]"},
-		{"negative threshold", "gate-base.txt", "gate-aa.txt", Options{Threshold: -1, Alpha: 0.05}, "threshold must be >= 0"},
+		{"negative threshold", "gate-base.txt", "gate-aa.txt", Options{Threshold: -1, Alpha: 0.05}, "thresholds must be >= 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -182,11 +182,11 @@ func TestWriteFormats(t *testing.T) {
 	}{
 		{"text", func(r *Report, b *bytes.Buffer) error { return r.WriteText(b) }, []string{
 			"benchmark", "verdict",
-			"CRUD/arm=ent/op=update-2            queries/op    2.000    3.000  +50.00%  exact  10  REGRESSION",
+			"CRUD/arm=ent/op=update-2            queries/op    2.000    3.000  +50.00%     exact  10         any  REGRESSION",
 		}},
 		{"markdown", func(r *Report, b *bytes.Buffer) error { return r.WriteMarkdown(b) }, []string{
 			"## crudbench gate: FAIL", "### Regressions",
-			"| CRUD/arm=ent/op=update-2 | queries/op | 2.000 | 3.000 | +50.00% | exact | 10 | **REGRESSION** |",
+			"| CRUD/arm=ent/op=update-2 | queries/op | 2.000 | 3.000 | +50.00% | exact | 10 | any | **REGRESSION** |",
 			"<details>",
 		}},
 	}
@@ -249,4 +249,45 @@ func TestMain(m *testing.M) {
 		panic("testdata not found: " + err.Error())
 	}
 	os.Exit(m.Run())
+}
+
+// TestRealAAPair gates a real A/A: crudbench pair on two servers of one
+// build, and two runs of one test binary. It must pass; the same ratios
+// made 5 % slower must fail on every op, and 1 % slower must not.
+func TestRealAAPair(t *testing.T) {
+	in := load(t, "real-aa-base.txt", "real-aa-head.txt")
+	pairSet := func() *Input {
+		set, err := LoadPair(filepath.Join(synthetic, "pair-aa.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &Input{Base: in.Base, Head: in.Head, Pair: set}
+	}
+	opts := DefaultOptions
+	opts.Metrics = Primary
+	for _, tt := range []struct {
+		name  string
+		scale float64
+		want  Status
+		regs  int
+	}{{"as measured", 1, Pass, 0}, {"1% slower", 1.01, Pass, 0}, {"5% slower", 1.05, Fail, 4}} {
+		t.Run(tt.name, func(t *testing.T) {
+			in := pairSet()
+			for _, b := range in.Pair.Benchmarks {
+				m := b.Metric(PairUnit)
+				for i := range m.Values {
+					m.Values[i] *= tt.scale
+				}
+			}
+			r, err := Compare(in, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Status() != tt.want || r.Count(Regression) != tt.regs {
+				var b bytes.Buffer
+				r.WriteText(&b)
+				t.Errorf("status %s with %d regressions, want %s with %d:\n%s", r.Status(), r.Count(Regression), tt.want, tt.regs, b.String())
+			}
+		})
+	}
 }

@@ -4,10 +4,24 @@ import (
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/results"
 )
 
-// Input is a base and a head result set ready to be compared. Both sets
-// share the unit metadata (better=, assume=) of the two files.
+// Input is a base and a head result set ready to be compared, and the
+// paired ratios of crudbench pair. Base and head share the unit metadata
+// (better=, assume=) of the two files. Base and Head are nil when only
+// Pair is gated; Pair is nil without paired ratios.
 type Input struct {
 	Base, Head *results.Set
+	Pair       *results.Set
+}
+
+// sets returns the non-nil sets of in.
+func (in *Input) sets() []*results.Set {
+	var out []*results.Set
+	for _, s := range []*results.Set{in.Base, in.Head, in.Pair} {
+		if s != nil {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Load reads the base and head result files. Like benchstat it reads them

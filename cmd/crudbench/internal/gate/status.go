@@ -46,7 +46,11 @@ func (r *Report) Status() Status {
 
 // Verdict returns the one-line final verdict, starting with the status.
 func (r *Report) Verdict() string {
-	rule := fmt.Sprintf("beyond %s with p < %v, or any worsening of an exact metric", FormatPercent(r.Options.Threshold), r.Options.Alpha)
+	rule := fmt.Sprintf("beyond %s with Holm-adjusted p < %v, or any worsening of an exact metric", FormatPercent(r.Options.Threshold), r.Options.Alpha)
+	if r.Pair != "" {
+		rule = fmt.Sprintf("paired head/base above 1+%s or other metrics beyond %s, with Holm-adjusted p < %v, or any worsening of an exact metric",
+			FormatPercent(r.Options.PairThreshold), FormatPercent(r.Options.Threshold), r.Options.Alpha)
+	}
 	var sb strings.Builder
 	switch st := r.Status(); st {
 	case Fail:

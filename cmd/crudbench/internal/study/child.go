@@ -52,8 +52,17 @@ const startTimeout = 3 * time.Minute
 // rows users, and returns once it answers GET /healthz. The child's log
 // goes to logw. On Linux the child gets SIGTERM should this process die.
 func StartServe(ctx context.Context, exe Exe, arm string, rows int, logw io.Writer) (*Child, error) {
+	return StartServeEnv(ctx, exe, arm, rows, nil, logw)
+}
+
+// StartServeEnv is StartServe with env ("KEY=value") added to the child's
+// environment, for instance CRUDBENCH_POSTGRES naming a shared server.
+func StartServeEnv(ctx context.Context, exe Exe, arm string, rows int, env []string, logw io.Writer) (*Child, error) {
 	args := append(exe[1:len(exe):len(exe)], "serve", "-arm", arm, "-addr", "127.0.0.1:0", "-rows", strconv.Itoa(rows))
 	cmd := exec.Command(exe[0], args...)
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Stderr = logw
 	cmd.SysProcAttr = childAttr()
 	stdout, err := cmd.StdoutPipe()
