@@ -18,10 +18,12 @@ import (
 )
 
 // Target is one side of a comparison: a name and one request. Do gets the
-// round number, so a target can pick the round's prepared input.
+// round number, so a target can pick the round's prepared input; Check,
+// if set, runs after Do outside its timing, to verify the answer.
 type Target struct {
-	Name string
-	Do   func(round int) error
+	Name  string
+	Do    func(round int) error
+	Check func(round int) error
 }
 
 // Result holds every request's latency, per target, in round order.
@@ -60,6 +62,9 @@ func Run(targets []Target, rounds int) (*Result, error) {
 			t0 := time.Now()
 			err := targets[t].Do(i)
 			r.Lat[t][i] = time.Since(t0)
+			if err == nil && targets[t].Check != nil {
+				err = targets[t].Check(i)
+			}
 			if err != nil {
 				return r, fmt.Errorf("paired: %s, round %d: %w", targets[t].Name, i, err)
 			}

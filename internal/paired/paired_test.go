@@ -64,6 +64,21 @@ func TestRunStopsAtFirstError(t *testing.T) {
 	if !errors.Is(err, boom) || calls != 3 {
 		t.Errorf("err %v after %d calls, want boom after 3", err, calls)
 	}
+	checked := 0
+	r, err := paired.Run([]paired.Target{{Name: "y", Do: func(int) error { return nil }, Check: func(round int) error {
+		checked++
+		time.Sleep(time.Millisecond)
+		if round == 1 {
+			return boom
+		}
+		return nil
+	}}}, 10)
+	if !errors.Is(err, boom) || checked != 2 {
+		t.Errorf("err %v after %d checks, want boom after 2", err, checked)
+	}
+	if r.Lat[0][0] >= time.Millisecond {
+		t.Errorf("round 0 took %v: the check was timed", r.Lat[0][0])
+	}
 }
 
 func TestPercentileNeedsTenBeyond(t *testing.T) {
