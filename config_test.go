@@ -54,6 +54,9 @@ func printConfig(s *pgserver.Server) error {
 	for _, u := range append([]string{"p50-ns/op", "p95-ns/op", "p99-ns/op", "ns/row", "wait-ns/op"}, pairedUnits()...) {
 		fmt.Printf("Unit %s better=lower\n", u)
 	}
+	for _, t := range pairedTargets() {
+		fmt.Printf("Unit %s-queries/op better=lower assume=exact\n", t)
+	}
 	for _, r := range pairedRatios {
 		fmt.Printf("Unit %s/%s better=lower\n", r[0], r[1])
 	}

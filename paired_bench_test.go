@@ -56,12 +56,17 @@ var pairedRatios = [][2]string{
 	{"pgx", floorTarget}, {"sql", floorTarget}, {"ent", floorTarget}, {leanTarget, floorTarget},
 }
 
+// pairedTargets returns the names of every target BenchmarkPaired may run.
+func pairedTargets() []string {
+	return append(slices.Clone(suite.Arms), leanTarget, floorTarget)
+}
+
 // pairedUnits returns the units BenchmarkPaired reports besides its
 // ratios, for the Unit lines: per target, the mean latency, the
 // percentiles and the statements per request.
 func pairedUnits() []string {
 	var out []string
-	for _, t := range append(slices.Clone(suite.Arms), leanTarget, floorTarget) {
+	for _, t := range pairedTargets() {
 		out = append(out, t+"-ns/op")
 		for _, p := range percentiles {
 			out = append(out, t+"-"+p.unit)
