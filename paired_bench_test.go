@@ -31,6 +31,7 @@ import (
 	"github.com/crudbench/crudbench/internal/progress"
 	"github.com/crudbench/crudbench/internal/suite"
 	"github.com/crudbench/crudbench/rawsql"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -423,15 +424,11 @@ var floorRoutes = map[string]floorRoute{
 				http.Error(w, err.Error(), http.StatusInternalServerError)
 				return
 			}
-			var (
-				id          int64
-				name, email string
-				age         int32
-				c, u        time.Time
-			)
-			for rows.Next() {
-				err = rows.Scan(&id, &name, &email, &age, &c, &u)
+			var cols userCols
+			for err == nil && rows.Next() {
+				err = cols.scan(rows)
 			}
+			rows.Close()
 			if err == nil {
 				err = rows.Err()
 			}
@@ -458,18 +455,25 @@ func floorRow(pool *pgxpool.Pool, query string, status int, args func(*http.Requ
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		var (
-			id          int64
-			name, email string
-			age         int32
-			c, u        time.Time
-		)
-		if err := pool.QueryRow(r.Context(), query, a...).Scan(&id, &name, &email, &age, &c, &u); err != nil {
+		var cols userCols
+		if err := cols.scan(pool.QueryRow(r.Context(), query, a...)); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
 		floorWrite(w, status, floorUserBody)
 	})
+}
+
+// userCols are what a floor scans a user row into, as the arms do.
+type userCols struct {
+	id          int64
+	name, email string
+	age         int32
+	c, u        time.Time
+}
+
+func (x *userCols) scan(row pgx.Row) error {
+	return row.Scan(&x.id, &x.name, &x.email, &x.age, &x.c, &x.u)
 }
 
 func floorWrite(w http.ResponseWriter, status int, body []byte) {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
@@ -128,23 +129,12 @@ func (w *doc) paired() {
 		"and a traced pgx pool like the arms', with one bare statement scanned into locals and pre-encoded bytes written back: " +
 		"http-select for read, http-insert for create, http-update for update, http-delete for delete, a 50-row select for list. " +
 		"What an arm costs above it is the arm's own data access and the shared handler.")
-	var floorKeys []Key
-	for _, k := range keys {
-		if len(w.data.Values(k, "floor-ns/op")) > 0 {
-			floorKeys = append(floorKeys, k)
-		}
-	}
-	w.pairedTable(floorKeys, []string{"floor-ns/op"}, []string{"pgx/floor", "sql/floor", "ent/floor"})
+	w.pairedTable(w.withUnit(keys, "floor-ns/op"), []string{"floor-ns/op"}, []string{"pgx/floor", "sql/floor", "ent/floor"})
 	w.h3("ent's two update forms")
 	w.para("`ent` updates one row with `UpdateOneID(id).Save`: BEGIN, UPDATE, SELECT, COMMIT, atomic. `ent-lean` uses " +
 		"`Update().Where(user.ID(id)).Save` and then `Get`: two statements, not atomic, so another writer can change the row " +
 		"between them and the answer need not be what this request wrote. The ent arm keeps the contract's form.")
-	var leanKeys []Key
-	for _, k := range keys {
-		if len(w.data.Values(k, "ent-lean-ns/op")) > 0 {
-			leanKeys = append(leanKeys, k)
-		}
-	}
+	leanKeys := w.withUnit(keys, "ent-lean-ns/op")
 	w.pairedTable(leanKeys, []string{"pgx-ns/op", "ent-ns/op", "ent-lean-ns/op"}, []string{"ent/pgx", "ent-lean/pgx", "ent/ent-lean", "ent-lean/floor"})
 	var qrows [][]string
 	for _, k := range leanKeys {
@@ -159,6 +149,27 @@ func (w *doc) paired() {
 		w.para("Statements per request:")
 		w.table(mdTable([]string{"benchmark", "pgx", "sql", "ent", "ent-lean", "floor"}, 1, qrows))
 	}
+}
+
+// withUnit returns those of keys measured in unit.
+func (w *doc) withUnit(keys []Key, unit string) []Key {
+	var out []Key
+	for _, k := range keys {
+		if len(w.data.Values(k, unit)) > 0 {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// unitLine draws the dashed line of ratio 1 on a ratio chart, labelled
+// label, and leaves room above it.
+func unitLine(p *plot.Plot, label string) {
+	one := plotter.NewFunction(func(float64) float64 { return 1 })
+	one.Dashes, one.Width, one.Color = []vg.Length{vg.Points(4), vg.Points(3)}, vg.Points(1.2), rgb(0x333333)
+	p.Add(one)
+	p.Legend.Add(label, one)
+	p.Y.Max = math.Max(p.Y.Max, 1.3)
 }
 
 // pairedChart draws sql/pgx and ent/pgx of every paired benchmark, bulk
@@ -195,11 +206,7 @@ func (w *doc) pairedChart(keys []Key) {
 	}
 	title := "Paired latency relative to pgx (95% CI)"
 	p := barChart(title, "benchmark", "ratio to pgx (×)", cats, ss)
-	one := plotter.NewFunction(func(float64) float64 { return 1 })
-	one.Dashes, one.Width, one.Color = []vg.Length{vg.Points(4), vg.Points(3)}, vg.Points(1.2), rgb(0x333333)
-	p.Add(one)
-	p.Legend.Add("pgx = 1", one)
-	p.Y.Max = math.Max(p.Y.Max, 1.3)
+	unitLine(p, "pgx = 1")
 	p.X.Tick.Label.Font.Size = vg.Points(8)
 	f := single("paired-ratio", "Paired latency relative to pgx", p)
 	f.W = 11 * vg.Inch
