@@ -26,6 +26,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -411,10 +412,18 @@ func BenchmarkParallel(b *testing.B) {
 	})
 }
 
+// envFull, set to 1, runs the per-arm families' largest sizes (bulk
+// n=1000, conc=64) too; without it they are dropped, as with -short, so
+// that go test -bench . stays near five minutes on two cores.
+const envFull = "CRUDBENCH_FULL"
+
+// fullMatrix reports whether the per-arm families run their largest sizes.
+func fullMatrix() bool { return os.Getenv(envFull) == "1" && !testing.Short() }
+
 // matrix runs f as sub-benchmark arm=A/op=O/key=N for every arm, op of ops
-// and N of sizes; -short drops the last size.
+// and N of sizes; the last size only when fullMatrix.
 func matrix(b *testing.B, ops []string, key string, sizes []int, f func(b *testing.B, a *benchArm, op string, n int)) {
-	if testing.Short() {
+	if !fullMatrix() {
 		sizes = suite.Short(sizes)
 	}
 	name := func(a *benchArm, op string, n int) string {
