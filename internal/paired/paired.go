@@ -92,6 +92,26 @@ func (r *Result) Ratio(a, b string) float64 {
 	return sum(r.Of(a)) / sum(r.Of(b))
 }
 
+// MedianRatio returns the median latency of target a over that of target
+// b: unlike Ratio, it does not move when a few requests stall for
+// reasons of the machine (a descheduled process, a page fault), which on
+// a shared machine a ratio of means cannot escape.
+func (r *Result) MedianRatio(a, b string) float64 {
+	return median(r.Of(a)) / median(r.Of(b))
+}
+
+func median(d []time.Duration) float64 {
+	if len(d) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	if n := len(s); n%2 == 0 {
+		return (float64(s[n/2-1]) + float64(s[n/2])) / 2
+	}
+	return float64(s[len(s)/2])
+}
+
 // Blocks splits the rounds into k consecutive blocks and returns the ratio
 // a/b within each: k paired samples of the ratio from one run.
 func (r *Result) Blocks(a, b string, k int) []float64 {

@@ -46,6 +46,9 @@ func TestRunAlternatesAndTimes(t *testing.T) {
 	if got := r.Ratio("a", "b"); got < 1.3 || got > 3 {
 		t.Errorf("ratio a/b = %.2f for 2 ms against 1 ms sleeps, want about 2", got)
 	}
+	if got := r.MedianRatio("a", "b"); got < 1.3 || got > 3 {
+		t.Errorf("median ratio a/b = %.2f for 2 ms against 1 ms sleeps, want about 2", got)
+	}
 	if bl := r.Blocks("a", "b", 2); len(bl) != 2 {
 		t.Errorf("Blocks gave %d samples, want 2", len(bl))
 	}

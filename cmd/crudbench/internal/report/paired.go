@@ -123,6 +123,9 @@ func (w *doc) paired() {
 		"Times are the geometric means of the runs' mean latencies, with their CV across runs: the noise the ratios cancel.")
 	w.h3("Arms relative to each other")
 	w.pairedTable(keys, []string{"pgx-ns/op", "sql-ns/op", "ent-ns/op"}, []string{"sql/pgx", "ent/pgx", "ent/sql"})
+	w.para("The same ratios of medians (`-p50`): a few requests stalled by the machine (a descheduled process on a busy host) " +
+		"move a ratio of means but not one of medians.")
+	w.pairedTable(w.withUnit(keys, "ent/pgx-p50"), nil, []string{"sql/pgx-p50", "ent/pgx-p50", "ent/sql-p50"})
 	w.pairedChart(keys)
 	w.h3("Arms relative to their composed floor")
 	w.para("The composed floor answers the same request through the same client, the same httpapi wrapper (mux, deadline, body limit) " +
@@ -130,12 +133,14 @@ func (w *doc) paired() {
 		"http-select for read, http-insert for create, http-update for update, http-delete for delete, a 50-row select for list. " +
 		"What an arm costs above it is the arm's own data access and the shared handler.")
 	w.pairedTable(w.withUnit(keys, "floor-ns/op"), []string{"floor-ns/op"}, []string{"pgx/floor", "sql/floor", "ent/floor"})
+	w.pairedTable(w.withUnit(keys, "pgx/floor-p50"), nil, []string{"pgx/floor-p50", "sql/floor-p50", "ent/floor-p50"})
 	w.h3("ent's two update forms")
 	w.para("`ent` updates one row with `UpdateOneID(id).Save`: BEGIN, UPDATE, SELECT, COMMIT, atomic. `ent-lean` uses " +
 		"`Update().Where(user.ID(id)).Save` and then `Get`: two statements, not atomic, so another writer can change the row " +
 		"between them and the answer need not be what this request wrote. The ent arm keeps the contract's form.")
 	leanKeys := w.withUnit(keys, "ent-lean-ns/op")
 	w.pairedTable(leanKeys, []string{"pgx-ns/op", "ent-ns/op", "ent-lean-ns/op"}, []string{"ent/pgx", "ent-lean/pgx", "ent/ent-lean", "ent-lean/floor"})
+	w.pairedTable(w.withUnit(leanKeys, "ent/ent-lean-p50"), nil, []string{"ent/pgx-p50", "ent-lean/pgx-p50", "ent/ent-lean-p50", "ent-lean/floor-p50"})
 	var qrows [][]string
 	for _, k := range leanKeys {
 		row := []string{pairedLabel(k)}
