@@ -51,8 +51,14 @@ func printConfig(s *pgserver.Server) error {
 	fmt.Printf("provider: %s\npostgres: %s\ndurable: %s\nfsync: %s\nsynchronous_commit: %s\nfull_page_writes: %s\nshared_buffers: %s\n",
 		s.Provider(), version, durable, fsync, syncCommit, fpw, sharedBuffers)
 	fmt.Printf("pool: %d\nquery_mode: %s\nrows: %d\npgx: %s\nent: %s\n", pool, mode, rows, modVersion("github.com/jackc/pgx/v5"), modVersion("entgo.io/ent"))
-	for _, u := range []string{"p50-ns/op", "p95-ns/op", "p99-ns/op", "ns/row"} {
+	for _, u := range append([]string{"p50-ns/op", "p95-ns/op", "p99-ns/op", "ns/row", "wait-ns/op"}, pairedUnits()...) {
 		fmt.Printf("Unit %s better=lower\n", u)
+	}
+	for _, t := range pairedTargets() {
+		fmt.Printf("Unit %s-queries/op better=lower assume=exact\n", t)
+	}
+	for _, r := range pairedRatios {
+		fmt.Printf("Unit %s/%s better=lower\nUnit %[1]s/%[2]s-p50 better=lower\n", r[0], r[1])
 	}
 	fmt.Println("Unit req/s better=higher")
 	fmt.Println("Unit queries/op better=lower assume=exact")

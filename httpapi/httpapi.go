@@ -25,6 +25,10 @@ type Options struct {
 	MaxBodyBytes int64         // larger bodies are answered with 413
 	Timeout      time.Duration // deadline of each request's context
 	Logger       *slog.Logger  // receives internal errors; nil means slog.Default()
+	// Routes are extra routes (pattern → handler) served through the same
+	// mux, deadline and body limit as the API's own; their patterns must
+	// not overlap the API's. Benchmarks mount their floors here.
+	Routes map[string]http.Handler
 }
 
 // Handler is the HTTP API over one store.
@@ -63,6 +67,9 @@ func NewHandler(store crudbench.Store, opts Options) *Handler {
 	}
 	for _, r := range routes {
 		h.mux.HandleFunc(r.pattern, r.handle)
+	}
+	for pattern, handler := range opts.Routes {
+		h.mux.Handle(pattern, handler)
 	}
 	// Whatever no route matches: 405 with Allow on a known path, else 404.
 	h.mux.HandleFunc("/", h.unrouted)

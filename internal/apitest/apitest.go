@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -47,6 +48,9 @@ type Request struct {
 	// Want, when set, must occur in the answer's body. (Bytes, so that
 	// checking costs no allocation inside a measurement.)
 	Want []byte
+	// IDs, when set, are the ids of the objects the answer must hold:
+	// exactly these, in this order (a bulk answer checked whole).
+	IDs []int64
 }
 
 func (r *Request) String() string { return r.Method + " " + r.Path }
@@ -60,6 +64,30 @@ func (r *Request) Check(rep Reply) error {
 		return fmt.Errorf("%s %.100s: status %d, want %d: %.300s", r.Method, r.Path, rep.Status, r.Status, rep.Body)
 	case r.Want != nil && !bytes.Contains(rep.Body, r.Want):
 		return fmt.Errorf("%s %.100s: body lacks %q: %.300s", r.Method, r.Path, r.Want, rep.Body)
+	case r.IDs != nil:
+		if err := checkIDs(rep.Body, r.IDs); err != nil {
+			return fmt.Errorf("%s %.100s: %w", r.Method, r.Path, err)
+		}
+	}
+	return nil
+}
+
+// checkIDs returns an error unless body holds exactly one object
+// {"id":… per id, in the order of ids. It allocates nothing on success.
+func checkIDs(body []byte, ids []int64) error {
+	const key = `{"id":`
+	if n := bytes.Count(body, []byte(key)); n != len(ids) {
+		return fmt.Errorf("%d objects in the answer, want %d", n, len(ids))
+	}
+	var buf [32]byte
+	rest := body
+	for i, id := range ids {
+		want := strconv.AppendInt(append(buf[:0], key...), id, 10)
+		at := bytes.Index(rest, want)
+		if at < 0 || len(rest) <= at+len(want) || (rest[at+len(want)] != ',' && rest[at+len(want)] != '}') {
+			return fmt.Errorf("object %d: id %d missing or out of order", i, id)
+		}
+		rest = rest[at+len(want):]
 	}
 	return nil
 }

@@ -98,3 +98,27 @@ func TestCheckAllocatesNothing(t *testing.T) {
 		t.Errorf("Check allocates %v times, want 0", n)
 	}
 }
+
+func TestCheckIDs(t *testing.T) {
+	body := []byte(`{"items":[{"id":12,"name":"a"},{"id":3,"name":"b"},{"id":120,"name":"c"}]}`)
+	for _, tc := range []struct {
+		ids []int64
+		ok  bool
+	}{
+		{[]int64{12, 3, 120}, true},
+		{[]int64{3, 12, 120}, false}, // out of order
+		{[]int64{12, 3}, false},      // one too many in the answer
+		{[]int64{12, 3, 12}, false},  // 120 is not 12
+		{[]int64{1, 3, 120}, false},  // 12 is not 1
+	} {
+		r := apitest.Request{Method: "GET", Path: "/x", Status: 200, IDs: tc.ids}
+		err := r.Check(apitest.Reply{Status: 200, Body: body})
+		if (err == nil) != tc.ok {
+			t.Errorf("ids %v: %v, want ok=%v", tc.ids, err, tc.ok)
+		}
+	}
+	r := apitest.Request{Status: 200, IDs: []int64{12, 3, 120}}
+	if n := testing.AllocsPerRun(100, func() { _ = r.Check(apitest.Reply{Status: 200, Body: body}) }); n != 0 {
+		t.Errorf("checking ids allocates %.0f times, want 0", n)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/crudbench/crudbench"
 	"github.com/crudbench/crudbench/ent"
@@ -31,12 +32,15 @@ type Arm struct {
 type PoolStats struct {
 	Open  int // connections open (idle, in use or being opened)
 	InUse int // connections checked out by callers
+	// Wait is the total time callers have waited for a connection since
+	// the pool opened.
+	Wait time.Duration
 }
 
 func sqlStats(db *sql.DB) func() PoolStats {
 	return func() PoolStats {
 		s := db.Stats()
-		return PoolStats{Open: s.OpenConnections, InUse: s.InUse}
+		return PoolStats{Open: s.OpenConnections, InUse: s.InUse, Wait: s.WaitDuration}
 	}
 }
 
@@ -51,7 +55,7 @@ func Open(ctx context.Context, name, dsn string, tracer pgx.QueryTracer) (*Arm, 
 		}
 		stats := func() PoolStats {
 			s := pool.Stat()
-			return PoolStats{Open: int(s.TotalConns()), InUse: int(s.AcquiredConns())}
+			return PoolStats{Open: int(s.TotalConns()), InUse: int(s.AcquiredConns()), Wait: s.AcquireDuration()}
 		}
 		return &Arm{Name: name, Store: rawsql.NewPGX(pool), Close: pool.Close, Stats: stats}, nil
 	case "sql":

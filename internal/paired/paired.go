@@ -18,10 +18,12 @@ import (
 )
 
 // Target is one side of a comparison: a name and one request. Do gets the
-// round number, so a target can pick the round's prepared input.
+// round number, so a target can pick the round's prepared input; Check,
+// if set, runs after Do outside its timing, to verify the answer.
 type Target struct {
-	Name string
-	Do   func(round int) error
+	Name  string
+	Do    func(round int) error
+	Check func(round int) error
 }
 
 // Result holds every request's latency, per target, in round order.
@@ -60,6 +62,9 @@ func Run(targets []Target, rounds int) (*Result, error) {
 			t0 := time.Now()
 			err := targets[t].Do(i)
 			r.Lat[t][i] = time.Since(t0)
+			if err == nil && targets[t].Check != nil {
+				err = targets[t].Check(i)
+			}
 			if err != nil {
 				return r, fmt.Errorf("paired: %s, round %d: %w", targets[t].Name, i, err)
 			}
@@ -85,6 +90,26 @@ func (r *Result) Mean(name string) float64 {
 // same rounds, a ratio of sums is a ratio of means.
 func (r *Result) Ratio(a, b string) float64 {
 	return sum(r.Of(a)) / sum(r.Of(b))
+}
+
+// MedianRatio returns the median latency of target a over that of target
+// b: unlike Ratio, it does not move when a few requests stall for
+// reasons of the machine (a descheduled process, a page fault), which on
+// a shared machine a ratio of means cannot escape.
+func (r *Result) MedianRatio(a, b string) float64 {
+	return median(r.Of(a)) / median(r.Of(b))
+}
+
+func median(d []time.Duration) float64 {
+	if len(d) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	if n := len(s); n%2 == 0 {
+		return (float64(s[n/2-1]) + float64(s[n/2])) / 2
+	}
+	return float64(s[len(s)/2])
 }
 
 // Blocks splits the rounds into k consecutive blocks and returns the ratio

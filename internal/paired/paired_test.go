@@ -46,6 +46,9 @@ func TestRunAlternatesAndTimes(t *testing.T) {
 	if got := r.Ratio("a", "b"); got < 1.3 || got > 3 {
 		t.Errorf("ratio a/b = %.2f for 2 ms against 1 ms sleeps, want about 2", got)
 	}
+	if got := r.MedianRatio("a", "b"); got < 1.3 || got > 3 {
+		t.Errorf("median ratio a/b = %.2f for 2 ms against 1 ms sleeps, want about 2", got)
+	}
 	if bl := r.Blocks("a", "b", 2); len(bl) != 2 {
 		t.Errorf("Blocks gave %d samples, want 2", len(bl))
 	}
@@ -63,6 +66,21 @@ func TestRunStopsAtFirstError(t *testing.T) {
 	}}}, 10)
 	if !errors.Is(err, boom) || calls != 3 {
 		t.Errorf("err %v after %d calls, want boom after 3", err, calls)
+	}
+	checked := 0
+	r, err := paired.Run([]paired.Target{{Name: "y", Do: func(int) error { return nil }, Check: func(round int) error {
+		checked++
+		time.Sleep(time.Millisecond)
+		if round == 1 {
+			return boom
+		}
+		return nil
+	}}}, 10)
+	if !errors.Is(err, boom) || checked != 2 {
+		t.Errorf("err %v after %d checks, want boom after 2", err, checked)
+	}
+	if r.Lat[0][0] >= time.Millisecond {
+		t.Errorf("round 0 took %v: the check was timed", r.Lat[0][0])
 	}
 }
 

@@ -194,6 +194,16 @@ func SharedDatabase(from string) (string, error) {
 	return server.DSN(name), nil
 }
 
+// DropDatabase drops the database at dsn now, closing any connections it
+// still has: for a SharedDatabase no longer needed before the end.
+func DropDatabase(dsn string) error {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return fmt.Errorf("pgtest: parsing DSN: %w", err)
+	}
+	return dropDatabase(strings.TrimPrefix(u.Path, "/"))
+}
+
 // AtExit registers f to run after the tests, before the server stops; the
 // last registered runs first.
 func AtExit(f func()) {

@@ -2,11 +2,7 @@ package report
 
 import (
 	"fmt"
-	"math"
 	"strings"
-
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
 )
 
 // comparison is one benchmark compared across arms.
@@ -72,11 +68,7 @@ func (w *doc) ormVsRaw() {
 			title += noCI
 		}
 		p := barChart(title, "benchmark", "ratio to pgx (×)", cats, ss)
-		one := plotter.NewFunction(func(float64) float64 { return 1 })
-		one.Dashes, one.Width, one.Color = []vg.Length{vg.Points(4), vg.Points(3)}, vg.Points(1.2), rgb(0x333333)
-		p.Add(one)
-		p.Legend.Add("pgx = 1", one)
-		p.Y.Max = math.Max(p.Y.Max, 1.3)
+		unitLine(p, "pgx = 1")
 		w.figure(single("orm-ratio", "Latency relative to pgx", p))
 	}
 	if noInterval > 0 {

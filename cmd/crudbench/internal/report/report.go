@@ -1,5 +1,5 @@
 // Package report writes the crudbench report: a Markdown file with the
-// run's environment, latency, throughput, allocation, bulk scalability,
+// run's environment, the paired comparison, latency, throughput, allocation, bulk scalability,
 // ORM-versus-raw and floor sections, and the charts it embeds, each as
 // PNG and SVG. Every number is a benchmath summary of the pooled runs:
 // the median with its 95% confidence interval, or the exact value of an
@@ -66,6 +66,7 @@ func (w *doc) build() {
 		"Every value is the median of the runs with the half-width of its 95% confidence interval (benchstat's summary); " +
 		"whiskers on the bars show that interval.\n\n")
 	w.environment()
+	w.paired()
 	w.latency()
 	w.throughput()
 	w.allocations()

@@ -1,0 +1,219 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/crudbench/crudbench/internal/paired"
+)
+
+// pairedFamily is the family of the paired comparison.
+const pairedFamily = "Paired"
+
+// pairedLabel names a paired benchmark without its family: "read",
+// "relation, 10 posts", "bulk-update, n=100".
+func pairedLabel(k Key) string {
+	switch {
+	case k.Posts != "":
+		return k.Op + ", " + k.Posts + " posts"
+	case k.N != "":
+		return k.Op + ", n=" + k.N
+	}
+	return k.Op
+}
+
+// pairedRatio summarizes the samples of a unit of a paired benchmark, one
+// per run, such as a ratio ("ent/pgx"); ok is false without samples.
+func (w *doc) pairedRatio(k Key, unit string) (paired.Summary, bool) {
+	vs := w.data.Values(k, unit)
+	if len(vs) == 0 {
+		return paired.Summary{}, false
+	}
+	return paired.Summarize(vs, confidence), true
+}
+
+// fmtPaired formats a ratio summary as "1.234× [1.220, 1.248]".
+func fmtPaired(s paired.Summary, ok bool) string {
+	switch {
+	case !ok:
+		return "–"
+	case math.IsNaN(s.Lo):
+		return fmt.Sprintf("%.3f× [one run]", s.Mean)
+	}
+	return fmt.Sprintf("%.3f× [%.3f, %.3f]", s.Mean, s.Lo, s.Hi)
+}
+
+// fmtPairedTime formats the mean of a time unit over the runs with the
+// CV of the runs' values: "412.3µs (CV 8.1 %)".
+func fmtPairedTime(unit string, s paired.Summary, ok bool) string {
+	if !ok {
+		return "–"
+	}
+	if s.N < 2 {
+		return fmtValue(unit, s.Mean)
+	}
+	return fmt.Sprintf("%s (CV %.1f %%)", fmtValue(unit, s.Mean), 100*s.CV)
+}
+
+// fmtCV formats a summary's coefficient of variation in percent.
+func fmtCV(s paired.Summary, ok bool) string {
+	if !ok || s.N < 2 {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f %%", 100*s.CV)
+}
+
+// pairedTable writes a table with a row per paired benchmark that has
+// at least one of the ratios, the mean time of each of the times units,
+// and for each ratio its geometric mean over the runs with a 95%
+// interval and its CV.
+func (w *doc) pairedTable(keys []Key, times, ratios []string) {
+	header := []string{"benchmark", "runs"}
+	for _, t := range times {
+		header = append(header, strings.TrimSuffix(t, "-ns/op"))
+	}
+	for _, r := range ratios {
+		header = append(header, r+" [95% CI]", "CV")
+	}
+	var rows [][]string
+	for _, k := range keys {
+		row := []string{pairedLabel(k), fmt.Sprint(len(w.data.Values(k, "ns/op")))}
+		for _, t := range times {
+			s, ok := w.pairedRatio(k, t)
+			row = append(row, fmtPairedTime(t, s, ok))
+		}
+		any := false
+		for _, r := range ratios {
+			s, ok := w.pairedRatio(k, r)
+			any = any || ok
+			row = append(row, fmtPaired(s, ok), fmtCV(s, ok))
+		}
+		if any {
+			rows = append(rows, row)
+		}
+	}
+	if len(rows) == 0 {
+		w.missing("such ratios")
+		return
+	}
+	w.table(mdTable(header, 1, rows))
+}
+
+// paired writes the paired comparison: the ratios of BenchmarkPaired,
+// their chart, the arms against their composed floors, and ent's two
+// update forms.
+func (w *doc) paired() {
+	w.h2("Paired comparison")
+	keys := w.data.Keys(pairedFamily)
+	if len(keys) == 0 {
+		w.missing("BenchmarkPaired results")
+		return
+	}
+	w.para("BenchmarkPaired sends every iteration's request to each arm (and to the composed floor, and for updates to ent's lean form) " +
+		"in an order that rotates from iteration to iteration, and times each request on its own; each target runs on a fresh clone of the seeded database. " +
+		"Noise that comes and goes lands on all of them alike, so their ratios hold steady where each one's time does not. " +
+		"A ratio is the run's total time of one target over another's; the table gives the geometric mean of the runs' ratios, " +
+		"a Student t 95% interval of it (on logarithms), and the ratios' coefficient of variation (CV) across runs. " +
+		"Times are the geometric means of the runs' mean latencies, with their CV across runs: the noise the ratios cancel.")
+	w.h3("Arms relative to each other")
+	w.pairedTable(keys, []string{"pgx-ns/op", "sql-ns/op", "ent-ns/op"}, []string{"sql/pgx", "ent/pgx", "ent/sql"})
+	w.para("The same ratios of medians (`-p50`): a few requests stalled by the machine (a descheduled process on a busy host) " +
+		"move a ratio of means but not one of medians.")
+	w.pairedTable(w.withUnit(keys, "ent/pgx-p50"), nil, []string{"sql/pgx-p50", "ent/pgx-p50", "ent/sql-p50"})
+	w.pairedChart(keys)
+	w.h3("Arms relative to their composed floor")
+	w.para("The composed floor answers the same request through the same client, the same httpapi wrapper (mux, deadline, body limit) " +
+		"and a traced pgx pool like the arms', with one bare statement scanned into locals and pre-encoded bytes written back: " +
+		"http-select for read, http-insert for create, http-update for update, http-delete for delete, a 50-row select for list. " +
+		"What an arm costs above it is the arm's own data access and the shared handler.")
+	w.pairedTable(w.withUnit(keys, "floor-ns/op"), []string{"floor-ns/op"}, []string{"pgx/floor", "sql/floor", "ent/floor"})
+	w.pairedTable(w.withUnit(keys, "pgx/floor-p50"), nil, []string{"pgx/floor-p50", "sql/floor-p50", "ent/floor-p50"})
+	w.h3("ent's two update forms")
+	w.para("`ent` updates one row with `UpdateOneID(id).Save`: BEGIN, UPDATE, SELECT, COMMIT, atomic. `ent-lean` uses " +
+		"`Update().Where(user.ID(id)).Save` and then `Get`: two statements, not atomic, so another writer can change the row " +
+		"between them and the answer need not be what this request wrote. The ent arm keeps the contract's form.")
+	leanKeys := w.withUnit(keys, "ent-lean-ns/op")
+	w.pairedTable(leanKeys, []string{"pgx-ns/op", "ent-ns/op", "ent-lean-ns/op"}, []string{"ent/pgx", "ent-lean/pgx", "ent/ent-lean", "ent-lean/floor"})
+	w.pairedTable(w.withUnit(leanKeys, "ent/ent-lean-p50"), nil, []string{"ent/pgx-p50", "ent-lean/pgx-p50", "ent/ent-lean-p50", "ent-lean/floor-p50"})
+	var qrows [][]string
+	for _, k := range leanKeys {
+		row := []string{pairedLabel(k)}
+		for _, t := range []string{"pgx", "sql", "ent", "ent-lean", "floor"} {
+			s, ok := w.summary(k, t+"-queries/op")
+			row = append(row, fmtSummary("queries/op", s, ok))
+		}
+		qrows = append(qrows, row)
+	}
+	if len(qrows) > 0 {
+		w.para("Statements per request:")
+		w.table(mdTable([]string{"benchmark", "pgx", "sql", "ent", "ent-lean", "floor"}, 1, qrows))
+	}
+}
+
+// withUnit returns those of keys measured in unit.
+func (w *doc) withUnit(keys []Key, unit string) []Key {
+	var out []Key
+	for _, k := range keys {
+		if len(w.data.Values(k, unit)) > 0 {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// unitLine draws the dashed line of ratio 1 on a ratio chart, labelled
+// label, and leaves room above it.
+func unitLine(p *plot.Plot, label string) {
+	one := plotter.NewFunction(func(float64) float64 { return 1 })
+	one.Dashes, one.Width, one.Color = []vg.Length{vg.Points(4), vg.Points(3)}, vg.Points(1.2), rgb(0x333333)
+	p.Add(one)
+	p.Legend.Add(label, one)
+	p.Y.Max = math.Max(p.Y.Max, 1.3)
+}
+
+// pairedChart draws sql/pgx and ent/pgx of every paired benchmark, bulk
+// included, with their 95% intervals.
+func (w *doc) pairedChart(keys []Key) {
+	var cats []string
+	for _, k := range keys {
+		cats = append(cats, strings.Replace(strings.Replace(pairedLabel(k), ", ", "\n", 1), "bulk-", "bulk ", 1))
+	}
+	arms := w.data.Arms()
+	if len(arms) == 0 {
+		arms = []string{"pgx", "sql", "ent"}
+	}
+	var ss []series
+	for _, arm := range []string{"sql", "ent"} {
+		i := slices.Index(arms, arm)
+		if i < 0 {
+			i = len(ss) + 1
+		}
+		s := series{Label: arm + " / pgx", Color: armColor(arms, i), Y: nans(len(keys)), Lo: nans(len(keys)), Hi: nans(len(keys))}
+		found := false
+		for j, k := range keys {
+			if sum, ok := w.pairedRatio(k, arm+"/pgx"); ok {
+				s.Y[j], s.Lo[j], s.Hi[j] = sum.Mean, sum.Lo, sum.Hi
+				found = true
+			}
+		}
+		if found {
+			ss = append(ss, s)
+		}
+	}
+	if len(ss) == 0 {
+		return
+	}
+	title := "Paired latency relative to pgx (95% CI)"
+	p := barChart(title, "benchmark", "ratio to pgx (×)", cats, ss)
+	unitLine(p, "pgx = 1")
+	p.X.Tick.Label.Font.Size = vg.Points(8)
+	f := single("paired-ratio", "Paired latency relative to pgx", p)
+	f.W = 11 * vg.Inch
+	w.figure(f)
+}
