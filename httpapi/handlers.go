@@ -65,25 +65,7 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) {
-	id, err := parseID(r.PathValue("id"))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	var p crudbench.UserPatch
-	if err := decodeBody(r, &p); err != nil {
-		h.fail(w, r, err)
-		return
-	} else if err := p.Validate(); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	u, err := h.store.UpdateUser(r.Context(), id, p)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, u)
+	writeOne(h, w, r, (*crudbench.UserPatch).Validate, h.store.UpdateUser, http.StatusOK)
 }
 
 func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request) {
@@ -188,23 +170,31 @@ func (h *Handler) deleteUsers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) createPost(w http.ResponseWriter, r *http.Request) {
+	writeOne(h, w, r, (*crudbench.PostCreate).Validate, h.store.CreatePost, http.StatusCreated)
+}
+
+// writeOne serves a request that sends a body to one row: it parses the id
+// of the path, decodes the body into an In, checks it, runs it on the store
+// and answers status with what the store returned.
+func writeOne[In, Out any](h *Handler, w http.ResponseWriter, r *http.Request,
+	check func(*In) error, run func(context.Context, int64, In) (Out, error), status int) {
 	id, err := parseID(r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	var in crudbench.PostCreate
+	var in In
 	if err := decodeBody(r, &in); err != nil {
 		h.fail(w, r, err)
 		return
-	} else if err := in.Validate(); err != nil {
+	} else if err := check(&in); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	p, err := h.store.CreatePost(r.Context(), id, in)
+	out, err := run(r.Context(), id, in)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, p)
+	writeJSON(w, status, out)
 }
