@@ -1,6 +1,7 @@
 // Package report writes the crudbench report: a Markdown file with the
 // run's environment, the paired comparison, latency, throughput, allocation, bulk scalability,
-// ORM-versus-raw and floor sections, and the charts it embeds, each as
+// ORM-versus-raw and floor sections, the process memory and open-loop
+// load sections when the inputs hold those studies, and the charts it embeds, each as
 // PNG and SVG. Every number is a benchmath summary of the pooled runs:
 // the median with its 95% confidence interval, or the exact value of an
 // assume=exact unit such as queries/op.
@@ -73,6 +74,8 @@ func (w *doc) build() {
 	w.bulk()
 	w.ormVsRaw()
 	w.floor()
+	w.memory()
+	w.openLoad()
 	w.warnings()
 }
 

@@ -2,7 +2,7 @@
 // -bench in the Go benchmark format, with benchfmt: the samples of each
 // benchmark and unit, the unit metadata (better=, assume=), the file
 // configuration lines and the benchmark names split into the suite's
-// keys (family, arm, op, n, posts, conc).
+// keys (family, arm, op, n, posts, conc, rate).
 package results
 
 import (
@@ -20,19 +20,20 @@ import (
 // Key identifies a benchmark of the suite by the parts of its name:
 // CRUD/arm=pgx/op=read is {Family: "CRUD", Arm: "pgx", Op: "read"}.
 type Key struct {
-	Family string // CRUD, Bulk, Relation, Parallel, Floor
+	Family string // CRUD, Bulk, Relation, Parallel, Floor, Memory, Load, LoadClosed
 	Arm    string // pgx, sql, ent; "" for Floor
 	Op     string // create, read, ...; "" for Relation
 	N      string // Bulk batch size
 	Posts  string // Relation posts per user
 	Conc   string // Parallel concurrency
+	Rate   string // Load offered rate, requests per second
 }
 
 // String returns the benchmark name without GOMAXPROCS, e.g.
 // CRUD/arm=pgx/op=read.
 func (k Key) String() string {
 	s := k.Family
-	for _, kv := range [][2]string{{"arm", k.Arm}, {"op", k.Op}, {"n", k.N}, {"posts", k.Posts}, {"conc", k.Conc}} {
+	for _, kv := range [][2]string{{"arm", k.Arm}, {"op", k.Op}, {"n", k.N}, {"posts", k.Posts}, {"conc", k.Conc}, {"rate", k.Rate}} {
 		if kv[1] != "" {
 			s += "/" + kv[0] + "=" + kv[1]
 		}
@@ -147,7 +148,7 @@ func Load(g Grouping, groups ...[]string) ([]*Set, error) {
 		}
 	}
 	var pp benchproc.ProjectionParser
-	keyProj, err := pp.Parse(".name,/arm,/op,/n,/posts,/conc", nil)
+	keyProj, err := pp.Parse(".name,/arm,/op,/n,/posts,/conc,/rate", nil)
 	if err != nil {
 		return nil, fmt.Errorf("building the name projection: %w", err)
 	}
@@ -169,7 +170,7 @@ func Load(g Grouping, groups ...[]string) ([]*Set, error) {
 			}
 			set := sets[i]
 			pk := keyProj.Project(rec)
-			k := Key{pk.Get(kf[0]), pk.Get(kf[1]), pk.Get(kf[2]), pk.Get(kf[3]), pk.Get(kf[4]), pk.Get(kf[5])}
+			k := Key{pk.Get(kf[0]), pk.Get(kf[1]), pk.Get(kf[2]), pk.Get(kf[3]), pk.Get(kf[4]), pk.Get(kf[5]), pk.Get(kf[6])}
 			name := k.String()
 			if g == ByFullName {
 				name = rec.Name.String()
