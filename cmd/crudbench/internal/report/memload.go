@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
 )
 
 // memoryFamily and the load families are the benchmark names the memory
@@ -43,7 +44,7 @@ func (w *doc) memory() {
 			cats = append(cats, c)
 		}
 	}
-	arms := w.data.Arms()
+	arms := w.data.familyArms(memoryFamily)
 	key := func(arm string, c Key) Key { return Key{Family: memoryFamily, Arm: arm, Op: c.Op, N: c.N} }
 	mib := func(k Key, unit string) string {
 		if s, ok := w.summary(k, unit); ok {
@@ -81,7 +82,21 @@ func (w *doc) memory() {
 		}
 	}
 	p := barChart("Peak RSS per workload", "workload", "peak RSS (MiB)", labels, ss)
-	w.figure(grid{{p}}.named("memory-peak-rss", "Peak RSS per workload and arm"))
+	// Wider than a grid panel: a group of bars per workload.
+	w.figure(figure{Name: "memory-peak-rss", Title: "Peak RSS per workload and arm", Plots: [][]*plot.Plot{{p}},
+		W: vg.Length(max(5, 1.4*float64(len(cats)))) * vg.Inch, H: 4 * vg.Inch})
+}
+
+// familyArms returns the arms of a family, in the order of Arms, so a
+// study of some arms is not charted with empty slots for the others.
+func (d *Data) familyArms(family string) []string {
+	var arms []string
+	for _, arm := range d.Arms() {
+		if slices.ContainsFunc(d.Keys(family), func(k Key) bool { return k.Arm == arm }) {
+			arms = append(arms, arm)
+		}
+	}
+	return arms
 }
 
 // workload names a memory study workload: "read", "bulk-create n=1000".
@@ -130,7 +145,7 @@ func (w *doc) openLoad() {
 		"The charts show p99 against the offered rate, one panel per operation, on a log y axis.")
 	ops := w.data.Ops(loadFamily)
 	rates := w.data.Sizes(loadFamily, func(k Key) string { return k.Rate })
-	arms := w.data.Arms()
+	arms := w.data.familyArms(loadFamily)
 	key := func(arm, op, rate string) Key { return Key{Family: loadFamily, Arm: arm, Op: op, Rate: rate} }
 	top := 0.0
 	for _, k := range w.data.Keys(loadFamily) {
@@ -147,7 +162,8 @@ func (w *doc) openLoad() {
 	for i, op := range ops {
 		var ls []line
 		for a, arm := range arms {
-			l := line{Label: arm, Color: armColor(arms, a), Shape: armShapes[a%len(armShapes)]}
+			shape := armShapes[slices.Index(w.data.Arms(), arm)%len(armShapes)] // as in the other charts
+			l := line{Label: arm, Color: armColor(arms, a), Shape: shape}
 			if w.points(&l, rates, "p99-ns/op", div, func(r string) Key { return key(arm, op, r) }) {
 				ls = append(ls, l)
 			}

@@ -27,7 +27,7 @@ func TestMemoryAndLoadSections(t *testing.T) {
 		"| ent | bulk-create n=1000 | 28.5 MiB | 60.0 MiB | 40.0 MiB | 20.0 MiB | 300.0 |",
 		"| pgx | read | 27.0 MiB | 35.0 MiB | 32.0 MiB | 8.0 MiB | 1.5 |",
 		"| read | pgx | 3000 req/s | 2700 req/s |",
-		"| read | ent | 2000 req/s | 1000 req/s |", // 1800/s achieved 1400/s
+		"| read | ent | 2000 req/s | 1000 req/s |",  // 1800/s achieved 1400/s
 		"| create | pgx | 1000 req/s | 500 req/s |", // 900/s had errors
 		"| create | ent | 800 req/s | 400 req/s |",  // 720/s: p99 25 ms > 20 ms
 		"![Peak RSS per workload and arm](memory-peak-rss.png)",
