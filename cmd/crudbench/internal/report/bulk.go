@@ -53,6 +53,17 @@ func (w *doc) bulk() {
 // grid is a set of plots laid out two per row.
 type grid [][]*plot.Plot
 
+// newGrid returns an empty grid for n panels, two per row, and its
+// number of columns.
+func newGrid(n int) (grid, int) {
+	cols := min(2, n)
+	g := make(grid, (n+cols-1)/cols)
+	for i := range g {
+		g[i] = make([]*plot.Plot, cols)
+	}
+	return g, cols
+}
+
 func (g grid) named(name, title string) figure {
 	return figure{Name: name, Title: title, Plots: g, W: vg.Length(len(g[0])) * 5 * vg.Inch, H: vg.Length(len(g)) * 4 * vg.Inch}
 }
@@ -72,11 +83,7 @@ func (w *doc) bulkPlots(ops, ns []string, unit, name string, legendLeft bool, ke
 		}
 	}
 	div, axis := axisScale(unit, top)
-	cols := min(2, len(ops))
-	g := make(grid, (len(ops)+cols-1)/cols)
-	for i := range g {
-		g[i] = make([]*plot.Plot, cols)
-	}
+	g, cols := newGrid(len(ops))
 	for i, op := range ops {
 		var ls []line
 		for a, arm := range arms {

@@ -154,11 +154,7 @@ func (w *doc) openLoad() {
 		}
 	}
 	div, axis := axisScale("ns/op", top)
-	cols := min(2, len(ops))
-	g := make(grid, (len(ops)+cols-1)/cols)
-	for i := range g {
-		g[i] = make([]*plot.Plot, cols)
-	}
+	g, cols := newGrid(len(ops))
 	for i, op := range ops {
 		var ls []line
 		for a, arm := range arms {
