@@ -57,7 +57,7 @@ func printConfig(s *pgserver.Server) error {
 	for _, t := range pairedTargets() {
 		fmt.Printf("Unit %s-queries/op better=lower assume=exact\n", t)
 	}
-	for _, r := range pairedRatios {
+	for _, r := range pairedRatios() {
 		fmt.Printf("Unit %s/%s better=lower\nUnit %[1]s/%[2]s-p50 better=lower\n", r[0], r[1])
 	}
 	fmt.Println("Unit req/s better=higher")

@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/crudbench/crudbench"
-	"github.com/crudbench/crudbench/ent"
 	"github.com/crudbench/crudbench/httpapi"
 	"github.com/crudbench/crudbench/internal/apitest"
 	"github.com/crudbench/crudbench/internal/dbconf"
@@ -35,32 +34,41 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Names of BenchmarkPaired's targets besides the arms.
-const (
-	// leanTarget is ent with its lean single-row update (ent.LeanStore),
-	// a target of op=update only.
-	leanTarget = "ent-lean"
-	// floorTarget is the composed floor: the same client, the same
-	// httpapi wrapper, one bare pgx statement and pre-encoded bytes.
-	floorTarget = "floor"
-)
+// floorTarget is the name of BenchmarkPaired's composed floor: the same
+// client, the same httpapi wrapper, one bare pgx statement and pre-encoded
+// bytes.
+const floorTarget = "floor"
 
 // pairedWarmup is how many rounds each leaf sends, untimed, before the
 // measured ones: they open the connections and prepare the statements.
 const pairedWarmup = 32
 
-// pairedRatios are the ratios BenchmarkPaired reports, numerator over
+// pairedRatios returns the ratios BenchmarkPaired reports, numerator over
 // denominator, when both targets ran: each is a unit of its own, lower is
 // better: "ent/pgx", the ratio of means, and "ent/pgx-p50", the ratio of
 // medians, which a few stalled requests on a busy machine do not move.
-var pairedRatios = [][2]string{
-	{"sql", "pgx"}, {"ent", "pgx"}, {"ent", "sql"}, {leanTarget, "pgx"}, {"ent", leanTarget},
-	{"pgx", floorTarget}, {"sql", floorTarget}, {"ent", floorTarget}, {leanTarget, floorTarget},
+// Every arm and variant is compared with pgx and with the floor, every
+// arm but pgx with sql, and every variant with its arm.
+func pairedRatios() [][2]string {
+	var out [][2]string
+	for _, a := range suite.Arms[1:] {
+		out = append(out, [2]string{a, "pgx"})
+	}
+	for _, a := range suite.Arms[2:] {
+		out = append(out, [2]string{a, "sql"})
+	}
+	for _, v := range suite.Variants {
+		out = append(out, [2]string{v.Name, "pgx"}, [2]string{v.Arm, v.Name})
+	}
+	for _, a := range append(slices.Clone(suite.Arms), suite.VariantNames()...) {
+		out = append(out, [2]string{a, floorTarget})
+	}
+	return out
 }
 
 // pairedTargets returns the names of every target BenchmarkPaired may run.
 func pairedTargets() []string {
-	return append(slices.Clone(suite.Arms), leanTarget, floorTarget)
+	return append(append(slices.Clone(suite.Arms), suite.VariantNames()...), floorTarget)
 }
 
 // pairedUnits returns the units BenchmarkPaired reports besides its
@@ -82,7 +90,6 @@ type pairedCase struct {
 	op    string // a CRUD op, "relation", or "bulk-" and a bulk op
 	n     int    // posts per user (relation) or rows per request (bulk)
 	floor bool   // whether the op has a composed floor
-	lean  bool   // whether ent-lean runs too
 }
 
 func (c pairedCase) String() string {
@@ -102,7 +109,7 @@ func pairedCases() []pairedCase {
 	var out []pairedCase
 	for _, op := range suite.CRUDOps {
 		_, floor := floorRoutes[op]
-		out = append(out, pairedCase{op: op, floor: floor, lean: op == "update"})
+		out = append(out, pairedCase{op: op, floor: floor})
 	}
 	for _, posts := range suite.RelationPosts {
 		out = append(out, pairedCase{op: "relation", n: posts})
@@ -176,14 +183,6 @@ func openTarget(b *testing.B, name string) (*pairedTarget, error) {
 	b.Cleanup(t.admin.Close)
 	var h http.Handler
 	switch name {
-	case leanTarget:
-		db, err := dbconf.OpenDB(dsn, t.queries)
-		if err != nil {
-			return nil, err
-		}
-		store := ent.NewLeanStore(db)
-		b.Cleanup(func() { store.Close() })
-		h = httpapi.NewHandler(store, httpapi.Options{})
 	case floorTarget:
 		// Traced like the arms' pools, so its statements carry the same
 		// per-statement overhead; served through the API's own wrapper.
@@ -215,8 +214,10 @@ func openTarget(b *testing.B, name string) (*pairedTarget, error) {
 // runPaired runs one leaf of BenchmarkPaired.
 func runPaired(b *testing.B, c pairedCase) {
 	names := slices.Clone(suite.Arms)
-	if c.lean {
-		names = append(names, leanTarget)
+	for _, v := range suite.Variants {
+		if slices.Contains(v.Ops, c.op) {
+			names = append(names, v.Name)
+		}
 	}
 	if c.floor {
 		names = append(names, floorTarget)
@@ -284,7 +285,7 @@ func runPaired(b *testing.B, c pairedCase) {
 		reportPercentiles(b, t.name+"-", slices.Clone(res.Of(t.name)))
 		b.ReportMetric(float64(t.queries.Count()-q0[i])/float64(b.N), t.name+"-queries/op")
 	}
-	for _, r := range pairedRatios {
+	for _, r := range pairedRatios() {
 		if slices.Contains(names, r[0]) && slices.Contains(names, r[1]) {
 			b.ReportMetric(res.Ratio(r[0], r[1]), r[0]+"/"+r[1])
 			b.ReportMetric(res.MedianRatio(r[0], r[1]), r[0]+"/"+r[1]+"-p50")

@@ -24,6 +24,7 @@ import (
 	"github.com/crudbench/crudbench/internal/arms"
 	"github.com/crudbench/crudbench/internal/pgtest"
 	"github.com/crudbench/crudbench/internal/seed"
+	"github.com/crudbench/crudbench/internal/suite"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -258,7 +259,7 @@ func MustServeWatched(tb testing.TB, name string, opts Options, fixture ...strin
 func MustServeAll(tb testing.TB, opts Options, fixture ...string) []*Server {
 	tb.Helper()
 	var out []*Server
-	for _, name := range arms.Names {
+	for _, name := range suite.Arms {
 		out = append(out, MustServeSeeded(tb, name, opts, fixture...))
 	}
 	return out

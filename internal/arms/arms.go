@@ -1,23 +1,24 @@
 // Package arms opens each data-access arm on a database, with the shared
-// connection settings of dbconf, so that tests and benchmarks build them the
-// same way.
+// connection settings of dbconf, so that tests, benchmarks and the serve
+// command build them the same way. An arm is added here and in
+// suite.Arms; nothing else needs to know it.
 package arms
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/crudbench/crudbench"
 	"github.com/crudbench/crudbench/ent"
 	"github.com/crudbench/crudbench/internal/dbconf"
+	"github.com/crudbench/crudbench/internal/suite"
 	"github.com/crudbench/crudbench/rawsql"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
-
-// Names lists the arms in report order: raw pgx, database/sql, ent.
-var Names = []string{"pgx", "sql", "ent"}
 
 // Arm is an open arm: its store, a view of its pool and how to close it.
 type Arm struct {
@@ -37,40 +38,61 @@ type PoolStats struct {
 	Wait time.Duration
 }
 
-func sqlStats(db *sql.DB) func() PoolStats {
-	return func() PoolStats {
-		s := db.Stats()
-		return PoolStats{Open: s.OpenConnections, InUse: s.InUse, Wait: s.WaitDuration}
-	}
+// onPool builds a store on a pgx pool; closing the arm closes the pool.
+type onPool func(*pgxpool.Pool) (crudbench.Store, error)
+
+// onDB builds a store on a database/sql pool over pgx's stdlib driver;
+// closing the arm closes the pool.
+type onDB func(*sql.DB) (crudbench.Store, error)
+
+// stores maps every arm and variant of suite.Arms and suite.Variants to
+// the store it serves.
+var stores = map[string]any{
+	"pgx":      onPool(func(p *pgxpool.Pool) (crudbench.Store, error) { return rawsql.NewPGX(p), nil }),
+	"sql":      onDB(func(db *sql.DB) (crudbench.Store, error) { return rawsql.NewSQL(db), nil }),
+	"ent":      onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewStore(db), nil }),
+	"ent-lean": onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewLeanStore(db), nil }),
 }
 
-// Open opens the named arm on dsn; tracer, if not nil, sees every statement
-// the arm sends.
+// Names returns the names Open accepts: the arms, then their variants.
+func Names() []string {
+	return append(slices.Clone(suite.Arms), suite.VariantNames()...)
+}
+
+// Open opens the named arm or variant on dsn; tracer, if not nil, sees
+// every statement it sends.
 func Open(ctx context.Context, name, dsn string, tracer pgx.QueryTracer) (*Arm, error) {
-	switch name {
-	case "pgx":
+	switch open := stores[name].(type) {
+	case onPool:
 		pool, err := dbconf.NewPool(ctx, dsn, tracer)
 		if err != nil {
 			return nil, err
+		}
+		store, err := open(pool)
+		if err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("arms: opening %s: %w", name, err)
 		}
 		stats := func() PoolStats {
 			s := pool.Stat()
 			return PoolStats{Open: int(s.TotalConns()), InUse: int(s.AcquiredConns()), Wait: s.AcquireDuration()}
 		}
-		return &Arm{Name: name, Store: rawsql.NewPGX(pool), Close: pool.Close, Stats: stats}, nil
-	case "sql":
+		return &Arm{Name: name, Store: store, Close: pool.Close, Stats: stats}, nil
+	case onDB:
 		db, err := dbconf.OpenDB(dsn, tracer)
 		if err != nil {
 			return nil, err
 		}
-		return &Arm{Name: name, Store: rawsql.NewSQL(db), Close: func() { db.Close() }, Stats: sqlStats(db)}, nil
-	case "ent":
-		db, err := dbconf.OpenDB(dsn, tracer)
+		store, err := open(db)
 		if err != nil {
-			return nil, err
+			db.Close()
+			return nil, fmt.Errorf("arms: opening %s: %w", name, err)
 		}
-		store := ent.NewStore(db)
-		return &Arm{Name: name, Store: store, Close: func() { store.Close() }, Stats: sqlStats(db)}, nil
+		stats := func() PoolStats {
+			s := db.Stats()
+			return PoolStats{Open: s.OpenConnections, InUse: s.InUse, Wait: s.WaitDuration}
+		}
+		return &Arm{Name: name, Store: store, Close: func() { db.Close() }, Stats: stats}, nil
 	}
-	return nil, fmt.Errorf("arms: unknown arm %q (want one of %v)", name, Names)
+	return nil, fmt.Errorf("arms: unknown arm %q (want one of %v)", name, Names())
 }

@@ -9,6 +9,30 @@ import "slices"
 // Arms are the data-access arms in report order: raw pgx, database/sql, ent.
 var Arms = []string{"pgx", "sql", "ent"}
 
+// Variant is an arm's other idiomatic form, whose semantics differ from
+// the arm's: BenchmarkPaired measures it next to the arms on the
+// operations where it sends something else. The conformance and
+// concurrency suites hold the arms, not their variants.
+type Variant struct {
+	Name string   // e.g. "ent-lean"
+	Arm  string   // the arm it is a form of
+	Ops  []string // the CRUD ops where it differs from Arm
+}
+
+// Variants are the variants in report order.
+var Variants = []Variant{
+	{Name: "ent-lean", Arm: "ent", Ops: []string{"update"}},
+}
+
+// VariantNames returns the names of Variants, in order.
+func VariantNames() []string {
+	out := make([]string, len(Variants))
+	for i, v := range Variants {
+		out[i] = v.Name
+	}
+	return out
+}
+
 // CRUDOps are the single-row operations of BenchmarkCRUD.
 var CRUDOps = []string{"create", "read", "update", "delete", "list"}
 

@@ -61,7 +61,7 @@ const MinRows = 2 * seed.RelationUsers
 func Main(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("crudbench serve", flag.ContinueOnError)
 	var cfg Config
-	fs.StringVar(&cfg.Arm, "arm", "", "arm to serve: "+fmt.Sprint(arms.Names))
+	fs.StringVar(&cfg.Arm, "arm", "", "arm to serve: "+fmt.Sprint(arms.Names()))
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "address to listen on; port 0 picks a free port")
 	fs.BoolVar(&cfg.Public, "public", false, "allow listening on a non-loopback address")
 	fs.IntVar(&cfg.Rows, "rows", DefaultRows, "users to seed")
@@ -98,8 +98,8 @@ Flags:
 }
 
 func (c *Config) check() error {
-	if !slices.Contains(arms.Names, c.Arm) {
-		return fmt.Errorf("-arm %q: want one of %v", c.Arm, arms.Names)
+	if !slices.Contains(arms.Names(), c.Arm) {
+		return fmt.Errorf("-arm %q: want one of %v", c.Arm, arms.Names())
 	}
 	if c.Rows < MinRows {
 		return fmt.Errorf("-rows %d: want at least %d (the relation users)", c.Rows, MinRows)
