@@ -50,7 +50,10 @@ func printConfig(s *pgserver.Server) error {
 	}
 	fmt.Printf("provider: %s\npostgres: %s\ndurable: %s\nfsync: %s\nsynchronous_commit: %s\nfull_page_writes: %s\nshared_buffers: %s\n",
 		s.Provider(), version, durable, fsync, syncCommit, fpw, sharedBuffers)
-	fmt.Printf("pool: %d\nquery_mode: %s\nrows: %d\npgx: %s\nent: %s\n", pool, mode, rows, modVersion("github.com/jackc/pgx/v5"), modVersion("entgo.io/ent"))
+	fmt.Printf("pool: %d\nquery_mode: %s\nrows: %d\n", pool, mode, rows)
+	for _, m := range armModules {
+		fmt.Printf("%s: %s\n", m[0], modVersion(m[1]))
+	}
 	for _, u := range append([]string{"p50-ns/op", "p95-ns/op", "p99-ns/op", "ns/row", "wait-ns/op"}, pairedUnits()...) {
 		fmt.Printf("Unit %s better=lower\n", u)
 	}
@@ -63,6 +66,13 @@ func printConfig(s *pgserver.Server) error {
 	fmt.Println("Unit req/s better=higher")
 	fmt.Println("Unit queries/op better=lower assume=exact")
 	return nil
+}
+
+// armModules are the libraries of the arms, by config key and module
+// path; each run records their versions.
+var armModules = [][2]string{
+	{"pgx", "github.com/jackc/pgx/v5"},
+	{"ent", "entgo.io/ent"},
 }
 
 // modVersion returns the version of module path required by go.mod (test

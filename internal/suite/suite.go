@@ -17,11 +17,17 @@ type Variant struct {
 	Name string   // e.g. "ent-lean"
 	Arm  string   // the arm it is a form of
 	Ops  []string // the CRUD ops where it differs from Arm
+	// About says, in Markdown, what the variant does differently and what
+	// it gives up; the report quotes it.
+	About string
 }
 
 // Variants are the variants in report order.
 var Variants = []Variant{
-	{Name: "ent-lean", Arm: "ent", Ops: []string{"update"}},
+	{Name: "ent-lean", Arm: "ent", Ops: []string{"update"}, About: "`ent` updates one row with `UpdateOneID(id).Save`: " +
+		"BEGIN, UPDATE, SELECT, COMMIT, atomic. `ent-lean` uses `Update().Where(user.ID(id)).Save` and then `Get`: " +
+		"two statements, not atomic, so another writer can change the row between them and the answer need not be " +
+		"what this request wrote."},
 }
 
 // VariantNames returns the names of Variants, in order.

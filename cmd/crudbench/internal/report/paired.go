@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/crudbench/crudbench/internal/paired"
+	"github.com/crudbench/crudbench/internal/suite"
 )
 
 // pairedFamily is the family of the paired comparison.
@@ -70,7 +71,7 @@ func fmtCV(s paired.Summary, ok bool) string {
 }
 
 // pairedTable writes a table with a row per paired benchmark that has
-// at least one of the ratios, the mean time of each of the times units,
+// at least one of the times or ratios, the mean time of each of the times units,
 // and for each ratio its geometric mean over the runs with a 95%
 // interval and its CV.
 func (w *doc) pairedTable(keys []Key, times, ratios []string) {
@@ -84,11 +85,12 @@ func (w *doc) pairedTable(keys []Key, times, ratios []string) {
 	var rows [][]string
 	for _, k := range keys {
 		row := []string{pairedLabel(k), fmt.Sprint(len(w.data.Values(k, "ns/op")))}
+		any := false
 		for _, t := range times {
 			s, ok := w.pairedRatio(k, t)
+			any = any || ok
 			row = append(row, fmtPairedTime(t, s, ok))
 		}
-		any := false
 		for _, r := range ratios {
 			s, ok := w.pairedRatio(k, r)
 			any = any || ok
@@ -105,9 +107,48 @@ func (w *doc) pairedTable(keys []Key, times, ratios []string) {
 	w.table(mdTable(header, 1, rows))
 }
 
+// pairedArms returns the arms and the variants of suite.Variants that
+// BenchmarkPaired measured in keys, in suite order.
+func (w *doc) pairedArms(keys []Key) (arms []string, variants []suite.Variant) {
+	measured := func(name string) bool {
+		return len(w.withUnit(keys, name+"-ns/op")) > 0 || len(w.withUnit(keys, name+"/pgx")) > 0
+	}
+	for _, a := range suite.Arms {
+		if measured(a) {
+			arms = append(arms, a)
+		}
+	}
+	for _, v := range suite.Variants {
+		if measured(v.Name) {
+			variants = append(variants, v)
+		}
+	}
+	return arms, variants
+}
+
+// ratiosTo returns "a/to" for each of arms but to; with suffix appended.
+func ratiosTo(arms []string, to, suffix string) []string {
+	var out []string
+	for _, a := range arms {
+		if a != to {
+			out = append(out, a+"/"+to+suffix)
+		}
+	}
+	return out
+}
+
+// suffixed returns each of names with suffix appended.
+func suffixed(names []string, suffix string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = n + suffix
+	}
+	return out
+}
+
 // paired writes the paired comparison: the ratios of BenchmarkPaired,
-// their chart, the arms against their composed floors, and ent's two
-// update forms.
+// their chart, the arms against their composed floors, each variant
+// against its arm, and the statements each target sent.
 func (w *doc) paired() {
 	w.h2("Paired comparison")
 	keys := w.data.Keys(pairedFamily)
@@ -115,45 +156,57 @@ func (w *doc) paired() {
 		w.missing("BenchmarkPaired results")
 		return
 	}
-	w.para("BenchmarkPaired sends every iteration's request to each arm (and to the composed floor, and for updates to ent's lean form) " +
+	arms, variants := w.pairedArms(keys)
+	w.para("BenchmarkPaired sends every iteration's request to each arm (and to the composed floor, and to each variant on the ops where it differs) " +
 		"in an order that rotates from iteration to iteration, and times each request on its own; each target runs on a fresh clone of the seeded database. " +
 		"Noise that comes and goes lands on all of them alike, so their ratios hold steady where each one's time does not. " +
 		"A ratio is the run's total time of one target over another's; the table gives the geometric mean of the runs' ratios, " +
 		"a Student t 95% interval of it (on logarithms), and the ratios' coefficient of variation (CV) across runs. " +
 		"Times are the geometric means of the runs' mean latencies, with their CV across runs: the noise the ratios cancel.")
-	w.h3("Arms relative to each other")
-	w.pairedTable(keys, []string{"pgx-ns/op", "sql-ns/op", "ent-ns/op"}, []string{"sql/pgx", "ent/pgx", "ent/sql"})
+	w.h3("Arms relative to pgx")
+	w.pairedTable(keys, suffixed(arms, "-ns/op"), nil)
+	w.pairedTable(keys, nil, ratiosTo(arms, "pgx", ""))
 	w.para("The same ratios of medians (`-p50`): a few requests stalled by the machine (a descheduled process on a busy host) " +
 		"move a ratio of means but not one of medians.")
-	w.pairedTable(w.withUnit(keys, "ent/pgx-p50"), nil, []string{"sql/pgx-p50", "ent/pgx-p50", "ent/sql-p50"})
-	w.pairedChart(keys)
+	w.pairedTable(keys, nil, ratiosTo(arms, "pgx", "-p50"))
+	w.pairedChart(keys, arms)
+	if slices.Contains(arms, "sql") {
+		w.h3("Arms relative to database/sql")
+		w.para("The same arms over plain database/sql with hand-written statements, the baseline of every arm that runs on database/sql.")
+		w.pairedTable(keys, nil, ratiosTo(slices.DeleteFunc(slices.Clone(arms), func(a string) bool { return a == "pgx" }), "sql", ""))
+	}
 	w.h3("Arms relative to their composed floor")
 	w.para("The composed floor answers the same request through the same client, the same httpapi wrapper (mux, deadline, body limit) " +
 		"and a traced pgx pool like the arms', with one bare statement scanned into locals and pre-encoded bytes written back: " +
 		"http-select for read, http-insert for create, http-update for update, http-delete for delete, a 50-row select for list. " +
 		"What an arm costs above it is the arm's own data access and the shared handler.")
-	w.pairedTable(w.withUnit(keys, "floor-ns/op"), []string{"floor-ns/op"}, []string{"pgx/floor", "sql/floor", "ent/floor"})
-	w.pairedTable(w.withUnit(keys, "pgx/floor-p50"), nil, []string{"pgx/floor-p50", "sql/floor-p50", "ent/floor-p50"})
-	w.h3("ent's two update forms")
-	w.para("`ent` updates one row with `UpdateOneID(id).Save`: BEGIN, UPDATE, SELECT, COMMIT, atomic. `ent-lean` uses " +
-		"`Update().Where(user.ID(id)).Save` and then `Get`: two statements, not atomic, so another writer can change the row " +
-		"between them and the answer need not be what this request wrote. The ent arm keeps the contract's form.")
-	leanKeys := w.withUnit(keys, "ent-lean-ns/op")
-	w.pairedTable(leanKeys, []string{"pgx-ns/op", "ent-ns/op", "ent-lean-ns/op"}, []string{"ent/pgx", "ent-lean/pgx", "ent/ent-lean", "ent-lean/floor"})
-	w.pairedTable(w.withUnit(leanKeys, "ent/ent-lean-p50"), nil, []string{"ent/pgx-p50", "ent-lean/pgx-p50", "ent/ent-lean-p50", "ent-lean/floor-p50"})
+	floorKeys := w.withUnit(keys, "floor-ns/op")
+	w.pairedTable(floorKeys, []string{"floor-ns/op"}, suffixed(arms, "/floor"))
+	w.pairedTable(floorKeys, nil, suffixed(arms, "/floor-p50"))
+	for _, v := range variants {
+		w.h3(v.Arm + "'s other form: " + v.Name)
+		w.para(v.About)
+		vkeys := w.withUnit(keys, v.Name+"-ns/op")
+		w.pairedTable(vkeys, []string{"pgx-ns/op", v.Arm + "-ns/op", v.Name + "-ns/op"},
+			[]string{v.Arm + "/pgx", v.Name + "/pgx", v.Arm + "/" + v.Name, v.Name + "/floor"})
+		w.pairedTable(vkeys, nil, []string{v.Arm + "/pgx-p50", v.Name + "/pgx-p50", v.Arm + "/" + v.Name + "-p50", v.Name + "/floor-p50"})
+	}
+	w.h3("Statements per request")
+	targets := append(slices.Clone(arms), "floor")
+	for _, v := range variants {
+		targets = append(targets, v.Name)
+	}
 	var qrows [][]string
-	for _, k := range leanKeys {
+	for _, k := range keys {
 		row := []string{pairedLabel(k)}
-		for _, t := range []string{"pgx", "sql", "ent", "ent-lean", "floor"} {
+		for _, t := range targets {
 			s, ok := w.summary(k, t+"-queries/op")
 			row = append(row, fmtSummary("queries/op", s, ok))
 		}
 		qrows = append(qrows, row)
 	}
-	if len(qrows) > 0 {
-		w.para("Statements per request:")
-		w.table(mdTable([]string{"benchmark", "pgx", "sql", "ent", "ent-lean", "floor"}, 1, qrows))
-	}
+	w.para("Every statement each target sent per request, BEGIN and COMMIT included (– where the target does not run):")
+	w.table(mdTable(append([]string{"benchmark"}, targets...), 1, qrows))
 }
 
 // withUnit returns those of keys measured in unit.
@@ -177,22 +230,17 @@ func unitLine(p *plot.Plot, label string) {
 	p.Y.Max = math.Max(p.Y.Max, 1.3)
 }
 
-// pairedChart draws sql/pgx and ent/pgx of every paired benchmark, bulk
-// included, with their 95% intervals.
-func (w *doc) pairedChart(keys []Key) {
+// pairedChart draws each arm's ratio to pgx for every paired benchmark,
+// bulk included, with their 95% intervals.
+func (w *doc) pairedChart(keys []Key, arms []string) {
 	var cats []string
 	for _, k := range keys {
 		cats = append(cats, strings.Replace(strings.Replace(pairedLabel(k), ", ", "\n", 1), "bulk-", "bulk ", 1))
 	}
-	arms := w.data.Arms()
-	if len(arms) == 0 {
-		arms = []string{"pgx", "sql", "ent"}
-	}
 	var ss []series
-	for _, arm := range []string{"sql", "ent"} {
-		i := slices.Index(arms, arm)
-		if i < 0 {
-			i = len(ss) + 1
+	for i, arm := range arms {
+		if arm == "pgx" {
+			continue
 		}
 		s := series{Label: arm + " / pgx", Color: armColor(arms, i), Y: nans(len(keys)), Lo: nans(len(keys)), Hi: nans(len(keys))}
 		found := false

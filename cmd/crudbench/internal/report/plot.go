@@ -21,8 +21,11 @@ import (
 
 // Colours are the Okabe–Ito palette, legible for colour-blind readers.
 var (
-	armColors   = map[string]color.Color{"pgx": rgb(0x0072B2), "sql": rgb(0x009E73), "ent": rgb(0xD55E00)}
-	otherColors = []color.Color{rgb(0xE69F00), rgb(0xCC79A7), rgb(0x56B4E9), rgb(0xF0E442)}
+	armColors = map[string]color.Color{
+		"pgx": rgb(0x0072B2), "sql": rgb(0x009E73), "ent": rgb(0xD55E00),
+		"gorm": rgb(0xE69F00), "bun": rgb(0xCC79A7), "sqlc": rgb(0x56B4E9),
+	}
+	otherColors = []color.Color{rgb(0xF0E442), rgb(0x000000), rgb(0x999933), rgb(0x882255)}
 	greys       = []color.Color{rgb(0xBBBBBB), rgb(0x777777)}
 	armShapes   = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.PyramidGlyph{}, draw.RingGlyph{}}
 )
