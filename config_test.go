@@ -54,7 +54,7 @@ func printConfig(s *pgserver.Server) error {
 	for _, m := range armModules {
 		fmt.Printf("%s: %s\n", m[0], modVersion(m[1]))
 	}
-	for _, u := range append([]string{"p50-ns/op", "p95-ns/op", "p99-ns/op", "ns/row", "wait-ns/op"}, pairedUnits()...) {
+	for _, u := range append([]string{"p50-ns/op", "p95-ns/op", "p99-ns/op", "ns/row", "wait-ns/op"}, append(pairedUnits(), breakdownUnits()...)...) {
 		fmt.Printf("Unit %s better=lower\n", u)
 	}
 	for _, t := range pairedTargets() {

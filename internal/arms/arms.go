@@ -54,6 +54,17 @@ var stores = map[string]any{
 	"ent-lean": onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewLeanStore(db), nil }),
 }
 
+// OnDB returns how the named arm or variant builds its store on a
+// database/sql pool, and false when it is not built on one (the pgx-pool
+// arms) or is unknown. Tools that drive an arm's store through
+// database/sql directly, such as BenchmarkBreakdown's stub driver, pick
+// their arms with it, so a new database/sql arm joins them from the table
+// alone.
+func OnDB(name string) (func(*sql.DB) (crudbench.Store, error), bool) {
+	open, ok := stores[name].(onDB)
+	return open, ok
+}
+
 // Names returns the names Open accepts: the arms, then their variants.
 func Names() []string {
 	return append(slices.Clone(suite.Arms), suite.VariantNames()...)

@@ -6,6 +6,7 @@ package dbconf
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"os"
 	"strconv"
@@ -144,15 +145,32 @@ func NewPool(ctx context.Context, dsn string, tracer pgx.QueryTracer) (*pgxpool.
 // OpenDB opens a database/sql pool over pgx's stdlib driver on dsn, with the
 // same limits as NewPool; tracer may be nil.
 func OpenDB(dsn string, tracer pgx.QueryTracer) (*sql.DB, error) {
-	n, err := PoolSize()
+	c, err := Connector(dsn, tracer)
 	if err != nil {
 		return nil, err
 	}
+	return OpenConnector(c)
+}
+
+// Connector returns pgx's database/sql connector on dsn with the shared
+// connection settings; tracer may be nil. OpenDB opens a pool on it; a
+// tool that wraps the driver (a recorder of its calls) wraps this.
+func Connector(dsn string, tracer pgx.QueryTracer) (driver.Connector, error) {
 	cc, err := connConfig(dsn, tracer)
 	if err != nil {
 		return nil, err
 	}
-	db := stdlib.OpenDB(*cc)
+	return stdlib.GetConnector(*cc), nil
+}
+
+// OpenConnector opens a database/sql pool on c with the same limits as
+// NewPool.
+func OpenConnector(c driver.Connector) (*sql.DB, error) {
+	n, err := PoolSize()
+	if err != nil {
+		return nil, err
+	}
+	db := sql.OpenDB(c)
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
 	db.SetConnMaxIdleTime(5 * time.Minute)

@@ -1,5 +1,6 @@
 // Package report writes the crudbench report: a Markdown file with the
-// run's environment, the paired comparison, latency, throughput, allocation, bulk scalability,
+// run's environment, the paired comparison, where the time of a call
+// goes, latency, throughput, allocation, bulk scalability,
 // ORM-versus-raw and floor sections, the process memory and open-loop
 // load sections when the inputs hold those studies, and the charts it embeds, each as
 // PNG and SVG. Every number is a benchmath summary of the pooled runs:
@@ -68,6 +69,7 @@ func (w *doc) build() {
 		"whiskers on the bars show that interval.\n\n")
 	w.environment()
 	w.paired()
+	w.whereTimeGoes()
 	w.latency()
 	w.throughput()
 	w.allocations()
