@@ -50,7 +50,8 @@ func printConfig(s *pgserver.Server) error {
 	}
 	fmt.Printf("provider: %s\npostgres: %s\ndurable: %s\nfsync: %s\nsynchronous_commit: %s\nfull_page_writes: %s\nshared_buffers: %s\n",
 		s.Provider(), version, durable, fsync, syncCommit, fpw, sharedBuffers)
-	fmt.Printf("pool: %d\nquery_mode: %s\nrows: %d\npgx: %s\nent: %s\n", pool, mode, rows, modVersion("github.com/jackc/pgx/v5"), modVersion("entgo.io/ent"))
+	fmt.Printf("pool: %d\nquery_mode: %s\nrows: %d\npgx: %s\nent: %s\nbun: %s\n", pool, mode, rows,
+		modVersion("github.com/jackc/pgx/v5"), modVersion("entgo.io/ent"), modVersion("github.com/uptrace/bun"))
 	for _, u := range append([]string{"p50-ns/op", "p95-ns/op", "p99-ns/op", "ns/row", "wait-ns/op"}, pairedUnits()...) {
 		fmt.Printf("Unit %s better=lower\n", u)
 	}
