@@ -73,6 +73,7 @@ func printConfig(s *pgserver.Server) error {
 var armModules = [][2]string{
 	{"pgx", "github.com/jackc/pgx/v5"},
 	{"ent", "entgo.io/ent"},
+	{"bun", "github.com/uptrace/bun"},
 }
 
 // modVersion returns the version of module path required by go.mod (test

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/crudbench/crudbench"
+	"github.com/crudbench/crudbench/bun"
 	"github.com/crudbench/crudbench/ent"
 	"github.com/crudbench/crudbench/internal/dbconf"
 	"github.com/crudbench/crudbench/internal/suite"
@@ -52,6 +53,7 @@ var stores = map[string]any{
 	"sql":      onDB(func(db *sql.DB) (crudbench.Store, error) { return rawsql.NewSQL(db), nil }),
 	"ent":      onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewStore(db), nil }),
 	"ent-lean": onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewLeanStore(db), nil }),
+	"bun":      onDB(func(db *sql.DB) (crudbench.Store, error) { return bun.NewStore(db), nil }),
 }
 
 // OnDB returns how the named arm or variant builds its store on a

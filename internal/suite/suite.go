@@ -6,8 +6,9 @@ package suite
 
 import "slices"
 
-// Arms are the data-access arms in report order: raw pgx, database/sql, ent.
-var Arms = []string{"pgx", "sql", "ent"}
+// Arms are the data-access arms in report order: raw pgx, database/sql,
+// ent, bun.
+var Arms = []string{"pgx", "sql", "ent", "bun"}
 
 // Variant is an arm's other idiomatic form, whose semantics differ from
 // the arm's: BenchmarkPaired measures it next to the arms on the
