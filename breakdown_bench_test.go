@@ -276,7 +276,7 @@ func recorderOf(arm string) (*breakdownRecorder, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := dbconf.Connector(dsn, nil)
+	c, err := dbconf.Connector(dsn, nil, arms.Options(arm)...)
 	if err != nil {
 		return nil, err
 	}

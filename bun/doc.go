@@ -6,11 +6,13 @@
 // # Driver
 //
 // bun runs on the database/sql pool of dbconf.OpenDB, that is pgx's stdlib
-// driver: the same driver, pool settings, query execution mode and
-// statement tracer as the sql and ent arms, so that only the library
-// differs, and its statements per request are counted by the same pgx
-// tracer. bun's other option, its own driver pgdriver, would change the
-// driver too.
+// driver: the same driver, pool settings and statement tracer as the sql
+// and ent arms, so that only the library differs, and its statements per
+// request are counted by the same pgx tracer. bun's other option, its own
+// driver pgdriver, would change the driver too. One setting differs, as
+// bun's documentation of pgx sets it: the simple protocol
+// (dbconf.SimpleProtocol, chosen by internal/arms), because bun binds no
+// parameters (below).
 //
 // # What bun sends
 //
@@ -36,18 +38,16 @@
 //     (ent splits at 13,107 users), at the price of a longer text to send
 //     and parse.
 //   - Nearly every text is new, which defeats statement caching. In the
-//     shared default mode, cache_statement, pgx prepares each text it has
-//     not cached on the connection before running it: every statement that
-//     returns rows (bun reads them with QueryContext) costs one more round
-//     trip and a fresh parse and plan, and fills pgx's per-connection
-//     cache with statements used once, which pgx deallocates as it evicts
-//     them. The cache_describe and describe_exec modes cost the same extra
-//     round trip; exec and simple_protocol send such a text in one round
-//     trip (bun's documentation suggests that pgx users turn prepared
-//     statements off, for this). A statement that returns no rows
-//     (DELETE) goes through Exec with no arguments, which pgx always sends
-//     with the simple protocol. The statement count does not show
-//     prepares; TestStatementCache pins them.
+//     other arms' default mode, cache_statement, pgx would prepare each
+//     text it has not cached on the connection before running it: every
+//     statement that returns rows would cost one more round trip and a
+//     fresh parse and plan, and fill pgx's per-connection cache with
+//     statements used once. The cache_describe and describe_exec modes
+//     cost the same extra round trip; exec and simple_protocol send such a
+//     text in one round trip, which is why the arm uses the simple
+//     protocol whatever CRUDBENCH_QUERY_MODE says. Every statement is then
+//     parsed and planned anew by PostgreSQL, which is the cost of bun's
+//     design. TestStatementCache pins what each mode prepares.
 //
 // # Contract details
 //

@@ -24,7 +24,14 @@ func newStore(t *testing.T) *bun.Store {
 // closed when t ends.
 func openStore(t *testing.T, dsn string, tracer pgx.QueryTracer) *bun.Store {
 	t.Helper()
-	db, err := dbconf.OpenDB(dsn, tracer)
+	return openStoreWith(t, dsn, tracer, dbconf.SimpleProtocol)
+}
+
+// openStoreWith is openStore with the connection options opts instead of
+// the arm's own (the simple protocol).
+func openStoreWith(t *testing.T, dsn string, tracer pgx.QueryTracer, opts ...dbconf.Option) *bun.Store {
+	t.Helper()
+	db, err := dbconf.OpenDB(dsn, tracer, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

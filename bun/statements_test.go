@@ -108,8 +108,8 @@ func TestStatements(t *testing.T) {
 	check("DeleteUser", fmt.Sprintf(`DELETE FROM "users" AS "u" WHERE (id = %d)`, u.ID))
 }
 
-// TestStatementCache pins what bun's literal values cost under the shared
-// default query execution mode, cache_statement: pgx prepares (one more
+// TestStatementCache pins why the arm runs on the simple protocol: under
+// the other arms' default query execution mode, cache_statement, pgx prepares (one more
 // round trip, and a plan kept on the connection) every text it has not
 // cached on that connection, and with the values in the text nearly every
 // request's text is new. The sql arm sends the same read with $1 and
@@ -121,8 +121,8 @@ func TestStatementCache(t *testing.T) {
 	ctx := context.Background()
 	dsn := pgtest.NewDatabase(t)
 	var r recorder
-	s := openStore(t, dsn, &r)
-	s.DB().SetMaxOpenConns(1) // one connection, one statement cache
+	s := openStoreWith(t, dsn, &r) // the shared settings, without the simple protocol
+	s.DB().SetMaxOpenConns(1)      // one connection, one statement cache
 
 	us, err := s.CreateUsers(ctx, []crudbench.UserCreate{
 		{Name: "A", Email: "a@example.com"}, {Name: "B", Email: "b@example.com"}, {Name: "C", Email: "c@example.com"},
@@ -148,6 +148,18 @@ func TestStatementCache(t *testing.T) {
 	prepares("bun: first read of user 2", 1, read(us[1].ID))
 	prepares("bun: first read of user 3", 1, read(us[2].ID))
 	prepares("bun: delete of user 3", 0, func() error { return s.DeleteUser(ctx, us[2].ID) })
+
+	// The arm as served: the simple protocol prepares nothing.
+	var ar recorder
+	as := openStore(t, dsn, &ar)
+	for _, u := range us[:2] {
+		if _, err := as.User(ctx, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, prepared := ar.take(); len(prepared) != 0 {
+			t.Errorf("bun arm with the simple protocol: a read prepared %q, want nothing", prepared)
+		}
+	}
 
 	var sr recorder
 	db, err := dbconf.OpenDB(dsn, &sr)

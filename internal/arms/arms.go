@@ -67,6 +67,17 @@ func OnDB(name string) (func(*sql.DB) (crudbench.Store, error), bool) {
 	return open, ok
 }
 
+// options are the connection settings an arm's library documents for
+// itself, over the shared ones of dbconf.
+var options = map[string][]dbconf.Option{
+	// bun writes values into the SQL text; its documentation sets pgx to
+	// the simple protocol (see package bun).
+	"bun": {dbconf.SimpleProtocol},
+}
+
+// Options returns the connection settings the named arm adds to dbconf's.
+func Options(name string) []dbconf.Option { return options[name] }
+
 // Names returns the names Open accepts: the arms, then their variants.
 func Names() []string {
 	return append(slices.Clone(suite.Arms), suite.VariantNames()...)
@@ -92,7 +103,7 @@ func Open(ctx context.Context, name, dsn string, tracer pgx.QueryTracer) (*Arm, 
 		}
 		return &Arm{Name: name, Store: store, Close: pool.Close, Stats: stats}, nil
 	case onDB:
-		db, err := dbconf.OpenDB(dsn, tracer)
+		db, err := dbconf.OpenDB(dsn, tracer, options[name]...)
 		if err != nil {
 			return nil, err
 		}

@@ -101,9 +101,20 @@ func PoolSize() (int, error) {
 	return n, nil
 }
 
+// Option changes a connection setting for one arm, where its library
+// documents a setting of its own.
+type Option func(*pgx.ConnConfig)
+
+// SimpleProtocol runs every statement with PostgreSQL's simple protocol,
+// whatever EnvQueryMode says: for a library that writes every value into
+// the statement's text and binds none, and documents this setting for pgx
+// (bun). Statement caching cannot help such a library: nearly every text
+// is new, and preparing it costs a round trip.
+func SimpleProtocol(cc *pgx.ConnConfig) { cc.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol }
+
 // connConfig parses dsn and applies the shared connection settings,
-// including the query execution mode of EnvQueryMode.
-func connConfig(dsn string, tracer pgx.QueryTracer) (*pgx.ConnConfig, error) {
+// including the query execution mode of EnvQueryMode, then opts.
+func connConfig(dsn string, tracer pgx.QueryTracer, opts ...Option) (*pgx.ConnConfig, error) {
 	mode, err := ParseQueryMode(os.Getenv(EnvQueryMode))
 	if err != nil {
 		return nil, err
@@ -115,6 +126,9 @@ func connConfig(dsn string, tracer pgx.QueryTracer) (*pgx.ConnConfig, error) {
 	cc.ConnectTimeout = ConnectTimeout
 	cc.DefaultQueryExecMode = mode
 	cc.Tracer = tracer
+	for _, o := range opts {
+		o(cc)
+	}
 	return cc, nil
 }
 
@@ -144,8 +158,8 @@ func NewPool(ctx context.Context, dsn string, tracer pgx.QueryTracer) (*pgxpool.
 
 // OpenDB opens a database/sql pool over pgx's stdlib driver on dsn, with the
 // same limits as NewPool; tracer may be nil.
-func OpenDB(dsn string, tracer pgx.QueryTracer) (*sql.DB, error) {
-	c, err := Connector(dsn, tracer)
+func OpenDB(dsn string, tracer pgx.QueryTracer, opts ...Option) (*sql.DB, error) {
+	c, err := Connector(dsn, tracer, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -155,8 +169,8 @@ func OpenDB(dsn string, tracer pgx.QueryTracer) (*sql.DB, error) {
 // Connector returns pgx's database/sql connector on dsn with the shared
 // connection settings; tracer may be nil. OpenDB opens a pool on it; a
 // tool that wraps the driver (a recorder of its calls) wraps this.
-func Connector(dsn string, tracer pgx.QueryTracer) (driver.Connector, error) {
-	cc, err := connConfig(dsn, tracer)
+func Connector(dsn string, tracer pgx.QueryTracer, opts ...Option) (driver.Connector, error) {
+	cc, err := connConfig(dsn, tracer, opts...)
 	if err != nil {
 		return nil, err
 	}
