@@ -70,12 +70,18 @@ type Options struct {
 	Prefix string
 }
 
-// Full returns the whole crudbench suite.
+// arms are the arms of the synthetic suite, those the cost model knows.
+// They are not suite.Arms: the synthetic files test the gate and the
+// report, whose tests count benchmarks and lay out columns, and those must
+// not move each time an arm joins the real suite.
+var arms = []string{"pgx", "sql", "ent"}
+
+// Full returns the whole crudbench suite, on the synthetic arms.
 func Full() []Bench {
 	var bs []Bench
 	// each adds a benchmark per arm, op and size, in that nesting.
 	each := func(ops []string, sizes []int, bench func(arm, op string, size int) Bench) {
-		for _, arm := range suite.Arms {
+		for _, arm := range arms {
 			for _, op := range ops {
 				for _, size := range sizes {
 					bs = append(bs, bench(arm, op, size))
