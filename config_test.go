@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/crudbench/crudbench/internal/dbconf"
@@ -54,6 +55,7 @@ func printConfig(s *pgserver.Server) error {
 	for _, m := range armModules {
 		fmt.Printf("%s: %s\n", m[0], modVersion(m[1]))
 	}
+	fmt.Printf("sqlc: %s\n", sqlcVersion())
 	for _, u := range append([]string{"p50-ns/op", "p95-ns/op", "p99-ns/op", "ns/row", "wait-ns/op"}, append(pairedUnits(), breakdownUnits()...)...) {
 		fmt.Printf("Unit %s better=lower\n", u)
 	}
@@ -74,6 +76,21 @@ var armModules = [][2]string{
 	{"pgx", "github.com/jackc/pgx/v5"},
 	{"ent", "entgo.io/ent"},
 	{"bun", "github.com/uptrace/bun"},
+}
+
+// sqlcVersion returns the version of sqlc that generated sqlc/sqlcgen, as
+// its header says (sqlc runs from go generate, not as a module of go.mod).
+func sqlcVersion() string {
+	data, err := os.ReadFile(filepath.Join("sqlc", "sqlcgen", "db.go"))
+	if err != nil {
+		return "unknown"
+	}
+	for line := range strings.Lines(string(data)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "//   sqlc "); ok {
+			return v
+		}
+	}
+	return "unknown"
 }
 
 // modVersion returns the version of module path required by go.mod (test

@@ -17,6 +17,7 @@ import (
 	"github.com/crudbench/crudbench/internal/dbconf"
 	"github.com/crudbench/crudbench/internal/suite"
 	"github.com/crudbench/crudbench/rawsql"
+	"github.com/crudbench/crudbench/sqlc"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -54,6 +55,7 @@ var stores = map[string]any{
 	"ent":      onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewStore(db), nil }),
 	"ent-lean": onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewLeanStore(db), nil }),
 	"bun":      onDB(func(db *sql.DB) (crudbench.Store, error) { return bun.NewStore(db), nil }),
+	"sqlc":     onPool(func(p *pgxpool.Pool) (crudbench.Store, error) { return sqlc.NewStore(p), nil }),
 }
 
 // OnDB returns how the named arm or variant builds its store on a

@@ -1,0 +1,27 @@
+// Package sqlc is the sqlc arm of the benchmark: crudbench.Store on the
+// code that github.com/sqlc-dev/sqlc generates from queries.sql and the one
+// schema (../schema.sql), for pgx/v5, in sqlc/sqlcgen (go generate
+// ./sqlc). This package holds only the hand-written adapter.
+//
+// sqlc's users write the SQL; sqlc checks it against the schema and
+// generates the parameter and row types and the code that binds and scans
+// them. So the statements resemble rawsql's: RETURNING * on every write
+// that answers with the row, = ANY(@ids::bigint[]) for sets of ids,
+// sqlc.narg with COALESCE for a patch, :execrows for deletes, arrays
+// unnested for bulk create and bulk update (one statement whatever the
+// batch's size), and the queries bound to a transaction with WithTx where
+// all-or-nothing needs one. The generated code runs on a pgx pool, whose
+// default mode prepares and caches each statement: sqlc's pgx output has
+// no prepared-statement option of its own.
+//
+// Where sqlc shapes the statements: it knows unnest of one array only, so
+// bulk statements unnest their arrays side by side in a select list; it
+// types array elements as NOT NULL, so the fields a bulk patch leaves
+// alone travel as boolean flags rather than NULL elements; its :copyfrom
+// cannot return rows, so bulk create is INSERT … SELECT … RETURNING, not
+// COPY (the ids must come back in input order); and it maps one query to
+// one row type, with sqlc.embed unable to serve a LEFT JOIN, so a user
+// with its posts is two queries, GetUser then PostsOfUser.
+//
+// There are no variants: sqlc has one form of each operation here.
+package sqlc
