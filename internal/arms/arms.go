@@ -13,6 +13,7 @@ import (
 
 	"github.com/crudbench/crudbench"
 	"github.com/crudbench/crudbench/ent"
+	"github.com/crudbench/crudbench/gorm"
 	"github.com/crudbench/crudbench/internal/dbconf"
 	"github.com/crudbench/crudbench/internal/suite"
 	"github.com/crudbench/crudbench/rawsql"
@@ -48,10 +49,13 @@ type onDB func(*sql.DB) (crudbench.Store, error)
 // stores maps every arm and variant of suite.Arms and suite.Variants to
 // the store it serves.
 var stores = map[string]any{
-	"pgx":      onPool(func(p *pgxpool.Pool) (crudbench.Store, error) { return rawsql.NewPGX(p), nil }),
-	"sql":      onDB(func(db *sql.DB) (crudbench.Store, error) { return rawsql.NewSQL(db), nil }),
-	"ent":      onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewStore(db), nil }),
-	"ent-lean": onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewLeanStore(db), nil }),
+	"pgx":       onPool(func(p *pgxpool.Pool) (crudbench.Store, error) { return rawsql.NewPGX(p), nil }),
+	"sql":       onDB(func(db *sql.DB) (crudbench.Store, error) { return rawsql.NewSQL(db), nil }),
+	"ent":       onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewStore(db), nil }),
+	"ent-lean":  onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewLeanStore(db), nil }),
+	"gorm":      onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewStore(db) }),
+	"gorm-tx":   onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewTxStore(db) }),
+	"gorm-save": onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewSaveStore(db) }),
 }
 
 // Names returns the names Open accepts: the arms, then their variants.

@@ -6,8 +6,9 @@ package suite
 
 import "slices"
 
-// Arms are the data-access arms in report order: raw pgx, database/sql, ent.
-var Arms = []string{"pgx", "sql", "ent"}
+// Arms are the data-access arms in report order: raw pgx, database/sql,
+// ent, gorm.
+var Arms = []string{"pgx", "sql", "ent", "gorm"}
 
 // Variant is an arm's other idiomatic form, whose semantics differ from
 // the arm's: BenchmarkPaired measures it next to the arms on the
@@ -22,6 +23,8 @@ type Variant struct {
 // Variants are the variants in report order.
 var Variants = []Variant{
 	{Name: "ent-lean", Arm: "ent", Ops: []string{"update"}},
+	{Name: "gorm-tx", Arm: "gorm", Ops: []string{"create", "update", "delete"}},
+	{Name: "gorm-save", Arm: "gorm", Ops: []string{"update"}},
 }
 
 // VariantNames returns the names of Variants, in order.

@@ -3,9 +3,10 @@ package synth
 // armCost is how much slower (time) and heavier (memory) each arm is than
 // pgx.
 var armCost = map[string]struct{ time, bytes, allocs float64 }{
-	"pgx": {1.00, 1.0, 1.0},
-	"sql": {1.06, 1.3, 1.4},
-	"ent": {1.25, 2.2, 2.8},
+	"pgx":  {1.00, 1.0, 1.0},
+	"sql":  {1.06, 1.3, 1.4},
+	"ent":  {1.25, 2.2, 2.8},
+	"gorm": {1.35, 2.6, 3.4},
 }
 
 // opNanos is pgx's mean latency per CRUD operation.
@@ -51,8 +52,8 @@ func centres(b Bench) []metric {
 	case "Relation":
 		ns = (200e3 + 4e3*float64(b.Posts)) * cost.time
 		queries = 1
-		if b.Arm == "ent" {
-			queries = 2
+		if b.Arm == "ent" || b.Arm == "gorm" {
+			queries = 2 // eager loading: a second query on posts
 		}
 		bytes, allocs = 5000+900*float64(b.Posts), 80+14*float64(b.Posts)
 	case "Parallel":
