@@ -75,6 +75,8 @@ func printConfig(s *pgserver.Server) error {
 var armModules = [][2]string{
 	{"pgx", "github.com/jackc/pgx/v5"},
 	{"ent", "entgo.io/ent"},
+	{"gorm", "gorm.io/gorm"},
+	{"gorm-postgres", "gorm.io/driver/postgres"},
 	{"bun", "github.com/uptrace/bun"},
 }
 

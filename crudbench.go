@@ -2,7 +2,7 @@
 // their validation, the Store interface every data-access arm implements,
 // and the error codes the HTTP layer maps to statuses.
 //
-// The arms live in their own packages (rawsql, ent, bun, sqlc); the HTTP API that
+// The arms live in their own packages (rawsql, ent, gorm, bun, sqlc); the HTTP API that
 // serves all of them lives in httpapi.
 package crudbench
 

@@ -14,6 +14,7 @@ import (
 	"github.com/crudbench/crudbench"
 	"github.com/crudbench/crudbench/bun"
 	"github.com/crudbench/crudbench/ent"
+	"github.com/crudbench/crudbench/gorm"
 	"github.com/crudbench/crudbench/internal/dbconf"
 	"github.com/crudbench/crudbench/internal/suite"
 	"github.com/crudbench/crudbench/rawsql"
@@ -50,12 +51,15 @@ type onDB func(*sql.DB) (crudbench.Store, error)
 // stores maps every arm and variant of suite.Arms and suite.Variants to
 // the store it serves.
 var stores = map[string]any{
-	"pgx":      onPool(func(p *pgxpool.Pool) (crudbench.Store, error) { return rawsql.NewPGX(p), nil }),
-	"sql":      onDB(func(db *sql.DB) (crudbench.Store, error) { return rawsql.NewSQL(db), nil }),
-	"ent":      onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewStore(db), nil }),
-	"ent-lean": onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewLeanStore(db), nil }),
-	"bun":      onDB(func(db *sql.DB) (crudbench.Store, error) { return bun.NewStore(db), nil }),
-	"sqlc":     onPool(func(p *pgxpool.Pool) (crudbench.Store, error) { return sqlc.NewStore(p), nil }),
+	"pgx":       onPool(func(p *pgxpool.Pool) (crudbench.Store, error) { return rawsql.NewPGX(p), nil }),
+	"sql":       onDB(func(db *sql.DB) (crudbench.Store, error) { return rawsql.NewSQL(db), nil }),
+	"ent":       onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewStore(db), nil }),
+	"ent-lean":  onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewLeanStore(db), nil }),
+	"gorm":      onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewStore(db) }),
+	"gorm-tx":   onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewTxStore(db) }),
+	"gorm-save": onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewSaveStore(db) }),
+	"bun":       onDB(func(db *sql.DB) (crudbench.Store, error) { return bun.NewStore(db), nil }),
+	"sqlc":      onPool(func(p *pgxpool.Pool) (crudbench.Store, error) { return sqlc.NewStore(p), nil }),
 }
 
 // OnDB returns how the named arm or variant builds its store on a

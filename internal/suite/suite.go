@@ -8,8 +8,8 @@ package suite
 import "slices"
 
 // Arms are the data-access arms in report order: raw pgx, database/sql,
-// ent, bun, sqlc.
-var Arms = []string{"pgx", "sql", "ent", "bun", "sqlc"}
+// ent, gorm, bun, sqlc.
+var Arms = []string{"pgx", "sql", "ent", "gorm", "bun", "sqlc"}
 
 // Variant is an arm's other idiomatic form, whose semantics differ from
 // the arm's: BenchmarkPaired measures it next to the arms on the
@@ -30,6 +30,17 @@ var Variants = []Variant{
 		"BEGIN, UPDATE, SELECT, COMMIT, atomic. `ent-lean` uses `Update().Where(user.ID(id)).Save` and then `Get`: " +
 		"two statements, not atomic, so another writer can change the row between them and the answer need not be " +
 		"what this request wrote."},
+	{Name: "gorm-tx", Arm: "gorm", Ops: []string{"create", "update", "delete"}, About: "The `gorm` arm runs with " +
+		"`SkipDefaultTransaction: true`, as gorm's performance guide advises: each write is one statement. `gorm-tx` keeps " +
+		"gorm's default, which wraps every create, update and delete in BEGIN … COMMIT: two more statements and round trips " +
+		"per write that buy nothing here, since each write is already one atomic statement. gorm also re-prepares, in every " +
+		"transaction, a statement it first prepared inside one (database/sql closes it at COMMIT): round trips that " +
+		"statements per request do not count."},
+	{Name: "gorm-save", Arm: "gorm", Ops: []string{"update"}, About: "The `gorm` arm updates one row with " +
+		"`Model(&u).Clauses(clause.Returning{}).Updates(patch)`: one UPDATE of the patched columns, RETURNING the row, atomic. " +
+		"`gorm-save` is gorm's read-modify-write: `First`, set the patched fields, `Save`: two statements, not atomic. " +
+		"`Save` writes every column, so it can overwrite a concurrent writer's change to a field the patch leaves alone, " +
+		"and if the row is deleted between the two it inserts it again (Save's upsert)."},
 }
 
 // VariantNames returns the names of Variants, in order.
