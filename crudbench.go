@@ -2,8 +2,8 @@
 // their validation, the Store interface every data-access arm implements,
 // and the error codes the HTTP layer maps to statuses.
 //
-// The arms live in their own packages (rawsql, ent, gorm, bun, sqlc); the HTTP API that
-// serves all of them lives in httpapi.
+// The arms live in their own packages (rawsql, ent, gorm, bun, sqlc); the
+// HTTP API that serves all of them lives in httpapi.
 package crudbench
 
 import (
