@@ -224,14 +224,24 @@ func TestPartsAddUp(t *testing.T) {
 var sink []byte
 
 // TestMallocsCounts checks that the allocation clock counts one
-// allocation as one.
+// allocation as one. The clock counts the whole process's allocations, so
+// another goroutine (the test binary's own) may add to a reading now and
+// then: every reading must see the allocation, and the quietest exactly it.
 func TestMallocsCounts(t *testing.T) {
 	clock := replay.Mallocs()
-	for range 3 {
+	least := int64(-1)
+	for range 20 {
 		a := clock()
 		sink = make([]byte, 64)
-		if d := clock() - a; d != 1 {
+		d := clock() - a
+		if d < 1 {
 			t.Fatalf("one allocation counted as %d", d)
 		}
+		if least < 0 || d < least {
+			least = d
+		}
+	}
+	if least != 1 {
+		t.Fatalf("one allocation counted as at least %d in 20 tries", least)
 	}
 }
