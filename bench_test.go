@@ -399,7 +399,7 @@ func BenchmarkCRUD(b *testing.B) {
 // a database connection (wait-ns/op).
 func BenchmarkParallel(b *testing.B) {
 	benchSetup(b)
-	matrix(b, suite.ParallelOps, "conc", suite.ConcLevels, func(b *testing.B, a *benchArm, op string, conc int) {
+	matrix(b, suite.ParallelOps, "conc", runMatrix().ConcLevels, func(b *testing.B, a *benchArm, op string, conc int) {
 		calls, touched := crudCalls(b, b.N, []*pgxpool.Pool{a.admin}, op, 2)
 		if op == "update" {
 			// Two clients updating one row would serialise on its lock; give each
@@ -412,20 +412,23 @@ func BenchmarkParallel(b *testing.B) {
 	})
 }
 
-// envFull, set to 1, runs the per-arm families' largest sizes (bulk
-// n=1000, conc=64) too; without it they are dropped, as with -short, so
-// that go test -bench . stays near five minutes on two cores.
-const envFull = "CRUDBENCH_FULL"
-
-// fullMatrix reports whether the per-arm families run their largest sizes.
-func fullMatrix() bool { return os.Getenv(envFull) == "1" && !testing.Short() }
+// runMatrix returns the matrix this run measures: suite.Full with
+// CRUDBENCH_FULL=1 (less the largest per-arm sizes under -short), else
+// suite.Quick.
+func runMatrix() suite.Matrix {
+	if os.Getenv(suite.EnvFull) != "1" {
+		return suite.Quick
+	}
+	m := suite.Full
+	if testing.Short() {
+		m.BulkSizes, m.RelationPosts, m.ConcLevels = suite.Short(m.BulkSizes), suite.Short(m.RelationPosts), suite.Short(m.ConcLevels)
+	}
+	return m
+}
 
 // matrix runs f as sub-benchmark arm=A/op=O/key=N for every arm, op of ops
-// and N of sizes; the last size only when fullMatrix.
+// and N of sizes.
 func matrix(b *testing.B, ops []string, key string, sizes []int, f func(b *testing.B, a *benchArm, op string, n int)) {
-	if !fullMatrix() {
-		sizes = suite.Short(sizes)
-	}
 	name := func(a *benchArm, op string, n int) string {
 		return fmt.Sprintf("arm=%s/op=%s/%s=%d", a.Name, op, key, n)
 	}
@@ -467,7 +470,7 @@ func spreadUpdates(calls []apitest.Request) ([]apitest.Request, []int64) {
 // BenchmarkBulk measures one bulk request of n rows per iteration.
 func BenchmarkBulk(b *testing.B) {
 	benchSetup(b)
-	matrix(b, suite.BulkOps, "n", suite.BulkSizes, func(b *testing.B, a *benchArm, op string, n int) {
+	matrix(b, suite.BulkOps, "n", runMatrix().BulkSizes, func(b *testing.B, a *benchArm, op string, n int) {
 		calls, touched := bulkCalls(b, b.N, 0, []*pgxpool.Pool{a.admin}, op, n)
 		b.Cleanup(func() { restore(b, a.admin, touched) })
 		runCalls(b, a, 1, calls, n)
@@ -552,14 +555,15 @@ func BenchmarkRelation(b *testing.B) {
 	benchSetup(b)
 	name := func(a *benchArm, posts int) string { return fmt.Sprintf("arm=%s/posts=%d", a.Name, posts) }
 	var leaves []string
+	sizes := runMatrix().RelationPosts
 	for _, a := range bench.arms {
-		for _, posts := range suite.RelationPosts {
+		for _, posts := range sizes {
 			leaves = append(leaves, name(a, posts))
 		}
 	}
 	progress.Family(b, leaves...)
 	for _, a := range bench.arms {
-		for _, posts := range suite.RelationPosts {
+		for _, posts := range sizes {
 			b.Run(name(a, posts), func(b *testing.B) {
 				progress.Leaf(b)
 				runCalls(b, a, 1, relationCalls(b.N, posts), 0)

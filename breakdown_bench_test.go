@@ -47,16 +47,17 @@ const breakdownWarmup = 16
 // allocation pass counts.
 const breakdownAllocRounds = 4
 
-// breakdownCases are the leaves of BenchmarkBreakdown per arm: every CRUD
-// op, a user with the smaller relation's posts, and bulk create and update
-// at the largest size -short keeps.
+// breakdownCases are the leaves of BenchmarkBreakdown per arm: the CRUD
+// ops of the run's matrix (runMatrix), a user with its smaller relation's
+// posts, and bulk create and update at its largest paired size.
 func breakdownCases() []pairedCase {
 	var out []pairedCase
-	for _, op := range suite.CRUDOps {
+	m := runMatrix()
+	for _, op := range m.BreakdownOps {
 		out = append(out, pairedCase{op: op})
 	}
-	n := slices.Max(suite.Short(suite.BulkSizes))
-	return append(out, pairedCase{op: "relation", n: suite.RelationPosts[0]},
+	n := slices.Max(m.PairedBulk)
+	return append(out, pairedCase{op: "relation", n: m.PairedPosts[0]},
 		pairedCase{op: "bulk-create", n: n}, pairedCase{op: "bulk-update", n: n})
 }
 

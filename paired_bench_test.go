@@ -102,20 +102,20 @@ func (c pairedCase) String() string {
 	return "op=" + c.op
 }
 
-// pairedCases are the leaves of BenchmarkPaired: every CRUD op, the
-// relation sizes, and every bulk op at the sizes -short keeps (n=1000 would
-// make a -count 10 run last an hour).
+// pairedCases are the leaves of BenchmarkPaired: every CRUD op, and the
+// relation and bulk ops at the sizes of the run's matrix (runMatrix).
 func pairedCases() []pairedCase {
 	var out []pairedCase
 	for _, op := range suite.CRUDOps {
 		_, floor := floorRoutes[op]
 		out = append(out, pairedCase{op: op, floor: floor})
 	}
-	for _, posts := range suite.RelationPosts {
+	m := runMatrix()
+	for _, posts := range m.PairedPosts {
 		out = append(out, pairedCase{op: "relation", n: posts})
 	}
 	for _, op := range suite.BulkOps {
-		for _, n := range suite.Short(suite.BulkSizes) {
+		for _, n := range m.PairedBulk {
 			out = append(out, pairedCase{op: "bulk-" + op, n: n})
 		}
 	}

@@ -76,6 +76,44 @@ var FloorOps = []string{"http-noop", "select", "insert"}
 // Short returns s without its last element: the -short form of a size list.
 func Short(s []int) []int { return s[:len(s)-1] }
 
+// EnvFull, set to 1, runs the full matrix; without it, a run keeps the
+// quick one (Quick), so that go test -bench . stays under five minutes on
+// two cores with every arm.
+const EnvFull = "CRUDBENCH_FULL"
+
+// Matrix is the set of sizes and ops one run measures.
+type Matrix struct {
+	BulkSizes     []int    // BenchmarkBulk's n
+	RelationPosts []int    // BenchmarkRelation's posts
+	ConcLevels    []int    // BenchmarkParallel's conc
+	PairedBulk    []int    // BenchmarkPaired's bulk n (never 1000: a -count 10 run would last an hour)
+	PairedPosts   []int    // BenchmarkPaired's relation posts
+	BreakdownOps  []string // BenchmarkBreakdown's CRUD ops (it also breaks down relation and bulk at the largest PairedBulk)
+}
+
+// Full is every size and op of the suite (with -short, the largest size
+// of each per-arm family is dropped).
+var Full = Matrix{
+	BulkSizes:     BulkSizes,
+	RelationPosts: RelationPosts,
+	ConcLevels:    ConcLevels,
+	PairedBulk:    Short(BulkSizes),
+	PairedPosts:   RelationPosts,
+	BreakdownOps:  CRUDOps,
+}
+
+// Quick is the default matrix: every arm and op, one middle size per
+// family (bulk n=100, 10 posts, 16 clients), and the breakdown of read,
+// update and list.
+var Quick = Matrix{
+	BulkSizes:     []int{100},
+	RelationPosts: []int{10},
+	ConcLevels:    []int{16},
+	PairedBulk:    []int{100},
+	PairedPosts:   []int{10},
+	BreakdownOps:  []string{"read", "update", "list"},
+}
+
 // Ops returns every operation of the suite once, in report order: the
 // CRUD operations, then those of the other families not already listed
 // (the floor's last).
