@@ -69,11 +69,14 @@ func (d *Data) Keys(family string) []Key {
 	return ks
 }
 
-// Arms returns the arms present, pgx, sql and ent first.
+// Arms returns the arms of the per-arm families present, in suite order
+// (pgx, sql, ent, gorm, bun, sqlc), then any others. BenchmarkBreakdown
+// names variants as arms (arm=ent-lean); they are not arms of these
+// families, and its section lists its own.
 func (d *Data) Arms() []string {
 	var arms []string
 	for _, b := range d.Benchmarks {
-		if b.Key.Arm != "" && !slices.Contains(arms, b.Key.Arm) {
+		if b.Key.Arm != "" && b.Key.Family != breakdownFamily && !slices.Contains(arms, b.Key.Arm) {
 			arms = append(arms, b.Key.Arm)
 		}
 	}

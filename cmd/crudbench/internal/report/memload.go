@@ -9,6 +9,8 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
+
+	"github.com/crudbench/crudbench/internal/suite"
 )
 
 // memoryFamily and the load families are the benchmark names the memory
@@ -87,16 +89,16 @@ func (w *doc) memory() {
 		W: vg.Length(max(5, 1.4*float64(len(cats)))) * vg.Inch, H: 4 * vg.Inch})
 }
 
-// familyArms returns the arms of a family, in the order of Arms, so a
-// study of some arms is not charted with empty slots for the others.
+// familyArms returns the arms (and variants) of a family, in suite order,
+// so a study of some arms is not charted with empty slots for the others.
 func (d *Data) familyArms(family string) []string {
 	var arms []string
-	for _, arm := range d.Arms() {
-		if slices.ContainsFunc(d.Keys(family), func(k Key) bool { return k.Arm == arm }) {
-			arms = append(arms, arm)
+	for _, k := range d.Keys(family) {
+		if k.Arm != "" && !slices.Contains(arms, k.Arm) {
+			arms = append(arms, k.Arm)
 		}
 	}
-	return arms
+	return ordered(arms, append(slices.Clone(suite.Arms), suite.VariantNames()...)...)
 }
 
 // workload names a memory study workload: "read", "bulk-create n=1000".

@@ -64,7 +64,7 @@ type doc struct {
 
 func (w *doc) build() {
 	w.md.WriteString("# crudbench report\n\n")
-	w.md.WriteString("What an ORM (ent) costs next to raw SQL (pgx, database/sql) for a CRUD HTTP API on PostgreSQL. " +
+	w.md.WriteString("What ORMs and query libraries (ent, gorm, bun, sqlc) cost next to raw SQL (pgx, database/sql) for a CRUD HTTP API on PostgreSQL. " +
 		"Every value is the median of the runs with the half-width of its 95% confidence interval (benchstat's summary); " +
 		"whiskers on the bars show that interval.\n\n")
 	w.environment()
