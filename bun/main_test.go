@@ -1,8 +1,6 @@
 package bun_test
 
 import (
-	"context"
-	"sync"
 	"testing"
 
 	"github.com/crudbench/crudbench/bun"
@@ -42,50 +40,4 @@ func openStoreWith(t *testing.T, dsn string, tracer pgx.QueryTracer, opts ...dbc
 		}
 	})
 	return s
-}
-
-// recorder is a pgx tracer that records what the driver sends: the text
-// of each statement, and each statement it prepares (the query execution
-// mode cache_statement prepares every text it has not yet cached on the
-// connection).
-type recorder struct {
-	mu       sync.Mutex
-	sql      []string
-	prepared []string
-}
-
-// TraceQueryStart implements pgx.QueryTracer.
-func (r *recorder) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.sql = append(r.sql, d.SQL)
-	return ctx
-}
-
-// TraceQueryEnd implements pgx.QueryTracer.
-func (r *recorder) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-
-// TracePrepareStart implements pgx.PrepareTracer.
-func (r *recorder) TracePrepareStart(ctx context.Context, _ *pgx.Conn, d pgx.TracePrepareStartData) context.Context {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.prepared = append(r.prepared, d.SQL)
-	return ctx
-}
-
-// TracePrepareEnd implements pgx.PrepareTracer.
-func (r *recorder) TracePrepareEnd(context.Context, *pgx.Conn, pgx.TracePrepareEndData) {}
-
-var (
-	_ pgx.QueryTracer   = (*recorder)(nil)
-	_ pgx.PrepareTracer = (*recorder)(nil)
-)
-
-// take returns what r recorded since the last take, and forgets it.
-func (r *recorder) take() (sql, prepared []string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	sql, prepared = r.sql, r.prepared
-	r.sql, r.prepared = nil, nil
-	return sql, prepared
 }

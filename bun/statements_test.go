@@ -9,6 +9,7 @@ import (
 	"github.com/crudbench/crudbench"
 	"github.com/crudbench/crudbench/internal/dbconf"
 	"github.com/crudbench/crudbench/internal/pgtest"
+	"github.com/crudbench/crudbench/internal/storetest"
 	"github.com/crudbench/crudbench/rawsql"
 )
 
@@ -19,11 +20,11 @@ const userCols = `"u"."id", "u"."name", "u"."email", "u"."age", "u"."created_at"
 // and strings below are literals in what PostgreSQL receives.
 func TestStatements(t *testing.T) {
 	ctx := context.Background()
-	var r recorder
+	var r storetest.Recorder
 	s := openStore(t, pgtest.NewDatabase(t), &r)
 	check := func(name string, want ...string) {
 		t.Helper()
-		got, _ := r.take()
+		got, _ := r.Take()
 		if !slices.Equal(got, want) {
 			t.Errorf("%s sent:\n%q\nwant:\n%q", name, got, want)
 		}
@@ -44,7 +45,7 @@ func TestStatements(t *testing.T) {
 	must(err)
 	check("User", fmt.Sprintf(`SELECT %s FROM "users" AS "u" WHERE (id = %d)`, userCols, u.ID))
 
-	_, err = s.UpdateUser(ctx, u.ID, crudbench.UserPatch{Name: ptr("N"), Age: ptr(0)})
+	_, err = s.UpdateUser(ctx, u.ID, crudbench.UserPatch{Name: storetest.Ptr("N"), Age: storetest.Ptr(0)})
 	must(err)
 	check("UpdateUser", fmt.Sprintf(`UPDATE "users" AS "u" SET "name" = 'N', "age" = 0, updated_at = now() `+
 		`WHERE ("u"."id" = %d) RETURNING *`, u.ID))
@@ -69,8 +70,8 @@ func TestStatements(t *testing.T) {
 			`age = COALESCE(_data.age, u.age), updated_at = now() FROM _data WHERE (u.id = _data.id) RETURNING u.*`
 	}
 	_, err = s.UpdateUsers(ctx, []crudbench.UserUpdate{
-		{ID: c, UserPatch: crudbench.UserPatch{Age: ptr(3)}},
-		{ID: b, UserPatch: crudbench.UserPatch{Name: ptr("B2")}},
+		{ID: c, UserPatch: crudbench.UserPatch{Age: storetest.Ptr(3)}},
+		{ID: b, UserPatch: crudbench.UserPatch{Name: storetest.Ptr("B2")}},
 	})
 	must(err)
 	check("UpdateUsers(2) without emails", "begin",
@@ -78,8 +79,8 @@ func TestStatements(t *testing.T) {
 		"commit")
 
 	_, err = s.UpdateUsers(ctx, []crudbench.UserUpdate{
-		{ID: c, UserPatch: crudbench.UserPatch{Email: ptr("b@example.com")}},
-		{ID: b, UserPatch: crudbench.UserPatch{Email: ptr("c@example.com")}},
+		{ID: c, UserPatch: crudbench.UserPatch{Email: storetest.Ptr("b@example.com")}},
+		{ID: b, UserPatch: crudbench.UserPatch{Email: storetest.Ptr("c@example.com")}},
 	})
 	must(err)
 	check("UpdateUsers(2) swapping emails", "begin",
@@ -120,7 +121,7 @@ func TestStatementCache(t *testing.T) {
 	t.Setenv(dbconf.EnvQueryMode, "cache_statement")
 	ctx := context.Background()
 	dsn := pgtest.NewDatabase(t)
-	var r recorder
+	var r storetest.Recorder
 	s := openStoreWith(t, dsn, &r) // the shared settings, without the simple protocol
 	s.DB().SetMaxOpenConns(1)      // one connection, one statement cache
 
@@ -130,13 +131,13 @@ func TestStatementCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.take()
+	r.Take()
 	prepares := func(name string, want int, op func() error) {
 		t.Helper()
 		if err := op(); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if _, prepared := r.take(); len(prepared) != want {
+		if _, prepared := r.Take(); len(prepared) != want {
 			t.Errorf("%s prepared %d statements, want %d: %q", name, len(prepared), want, prepared)
 		}
 	}
@@ -150,18 +151,18 @@ func TestStatementCache(t *testing.T) {
 	prepares("bun: delete of user 3", 0, func() error { return s.DeleteUser(ctx, us[2].ID) })
 
 	// The arm as served: the simple protocol prepares nothing.
-	var ar recorder
+	var ar storetest.Recorder
 	as := openStore(t, dsn, &ar)
 	for _, u := range us[:2] {
 		if _, err := as.User(ctx, u.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, prepared := ar.take(); len(prepared) != 0 {
+		if _, prepared := ar.Take(); len(prepared) != 0 {
 			t.Errorf("bun arm with the simple protocol: a read prepared %q, want nothing", prepared)
 		}
 	}
 
-	var sr recorder
+	var sr storetest.Recorder
 	db, err := dbconf.OpenDB(dsn, &sr)
 	if err != nil {
 		t.Fatal(err)
@@ -173,7 +174,7 @@ func TestStatementCache(t *testing.T) {
 		if _, err := sq.User(ctx, u.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, prepared := sr.take(); len(prepared) != 1-i {
+		if _, prepared := sr.Take(); len(prepared) != 1-i {
 			t.Errorf("sql arm: read %d prepared %d statements, want %d", i+1, len(prepared), 1-i)
 		}
 	}

@@ -8,7 +8,16 @@ import (
 	"github.com/crudbench/crudbench/ent"
 	"github.com/crudbench/crudbench/internal/dbconf"
 	"github.com/crudbench/crudbench/internal/pgtest"
+	"github.com/crudbench/crudbench/internal/storetest"
 )
+
+// TestLeanStore runs the contract on the lean form: sequential requests
+// get the same answers as from the arm.
+func TestLeanStore(t *testing.T) {
+	// A LeanStore is the arm's Store with another UpdateUser, as
+	// NewLeanStore builds it.
+	storetest.Run(t, func(t *testing.T) crudbench.Store { return ent.LeanStore{Store: newStore(t)} })
+}
 
 // TestLeanUpdate checks the lean update form: the same answer as the
 // contract's, in two statements instead of four, and ENOTFOUND for a
@@ -28,7 +37,7 @@ func TestLeanUpdate(t *testing.T) {
 	}
 	name := "B"
 	before := qc.Count()
-	got, err := s.UpdateUser(ctx, u.ID, crudbench.UserPatch{Name: &name, Age: ptr(7)})
+	got, err := s.UpdateUser(ctx, u.ID, crudbench.UserPatch{Name: &name, Age: storetest.Ptr(7)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/crudbench/crudbench"
 	"github.com/crudbench/crudbench/internal/dbconf"
+	"github.com/crudbench/crudbench/internal/storetest"
 )
 
 // TestTransactionsDoNotStarvePrepare runs single-row updates and bulk
@@ -83,7 +84,7 @@ func TestPrepareStmtSimpleProtocol(t *testing.T) {
 	if _, err := s.User(ctx, u.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.UpdateUsers(ctx, []crudbench.UserUpdate{{ID: u.ID, UserPatch: crudbench.UserPatch{Email: ptr("b@example.com")}}}); err != nil {
+	if _, err := s.UpdateUsers(ctx, []crudbench.UserUpdate{{ID: u.ID, UserPatch: crudbench.UserPatch{Email: storetest.Ptr("b@example.com")}}}); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := db.QueryContext(ctx, `SELECT statement FROM pg_prepared_statements ORDER BY statement`)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/crudbench/crudbench"
 	"github.com/crudbench/crudbench/internal/bulk"
+	"github.com/crudbench/crudbench/internal/storetest"
 )
 
 // The statements the arm sends, as its tracer sees them.
@@ -69,7 +70,7 @@ func TestStatements(t *testing.T) {
 			}
 			createThree := func(prefix string, i int) error {
 				us, err := s.CreateUsers(ctx, fresh(prefix, i))
-				three = ids(us)
+				three = storetest.IDs(us)
 				return err
 			}
 			updates := func(i int, email bool) []crudbench.UserUpdate {
@@ -77,9 +78,9 @@ func TestStatements(t *testing.T) {
 				for j, id := range three {
 					in[j].ID = id
 					if email {
-						in[j].Email = ptr(fmt.Sprintf("e%d-%d@example.com", i, j))
+						in[j].Email = storetest.Ptr(fmt.Sprintf("e%d-%d@example.com", i, j))
 					} else {
-						in[j].Age = ptr(i)
+						in[j].Age = storetest.Ptr(i)
 					}
 				}
 				return in
@@ -95,7 +96,7 @@ func TestStatements(t *testing.T) {
 					return err
 				}},
 				{name: "update", write: true, want: []string{"Q " + sqlUpdateAge}, run: func(i int) error {
-					_, err := s.UpdateUser(ctx, u.ID, crudbench.UserPatch{Age: ptr(i)})
+					_, err := s.UpdateUser(ctx, u.ID, crudbench.UserPatch{Age: storetest.Ptr(i)})
 					return err
 				}},
 				{name: "list", want: []string{"Q " + sqlList}, run: func(int) error {

@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,20 +25,8 @@ func TestBreakdownSection(t *testing.T) {
 	for _, r := range []float64{1.24, 1.25, 1.26, 1.24, 1.25, 1.26} {
 		fmt.Fprintf(&sb, "BenchmarkPaired/op=read-2 300 1000000 ns/op 300000 sql-ns/op 360000 ent-ns/op 1.05 sql/floor %.2f ent/floor\n", r)
 	}
-	path := filepath.Join(t.TempDir(), "breakdown.txt")
-	if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if _, err := Generate(dir, path); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join(dir, MarkdownFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	md := string(b)
-	for _, want := range []string{
+	dir, md := generateFrom(t, sb.String())
+	wantInReport(t, md,
 		"## Where the time goes\n",
 		// 300 µs paired less 3 µs in-process; 3/300 = 1.0 %; ent/floor 1.24,
 		// 1.25, 1.26 twice: geometric mean 1.250, t interval ±0.75 %.
@@ -49,11 +36,7 @@ func TestBreakdownSection(t *testing.T) {
 		"| read | ent | 76.0 | 7.0 | 11.0 | 94.0 | 1 |",
 		"| bulk-update, n=100 | ent | 7003.0 | 319.0 | 808.0 | 8130.0 | 103 |",
 		"![Where the time goes, per op and arm](breakdown.png)",
-	} {
-		if !strings.Contains(md, want) {
-			t.Errorf("report lacks %q", want)
-		}
-	}
+	)
 	checkPNG(t, filepath.Join(dir, "breakdown.png"))
 	checkSVG(t, filepath.Join(dir, "breakdown.svg"))
 	if t.Failed() {

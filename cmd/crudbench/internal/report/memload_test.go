@@ -73,23 +73,6 @@ func TestNoMemoryOrLoadSectionsWithoutThoseStudies(t *testing.T) {
 }
 
 func TestDefaultP99BoundIsStated(t *testing.T) {
-	dir := t.TempDir()
-	in := filepath.Join(t.TempDir(), "load.txt")
-	line := "BenchmarkLoad/arm=pgx/op=read/rate=100\t500\t1000000 p99-ns/op\t0 errors\t100.0 req/s\n"
-	if err := os.WriteFile(in, []byte(line), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Generate(dir, in); err != nil {
-		t.Fatalf("Generate: %v", err)
-	}
-	b, err := os.ReadFile(filepath.Join(dir, MarkdownFile))
-	if err != nil {
-		t.Fatalf("reading report: %v", err)
-	}
-	if want := "p99 ≤ 10ms (the study's default"; !strings.Contains(string(b), want) {
-		t.Errorf("report.md lacks %q", want)
-	}
-	if want := "| read | pgx | – | 100 req/s |"; !strings.Contains(string(b), want) {
-		t.Errorf("report.md lacks %q", want)
-	}
+	_, md := generateFrom(t, "BenchmarkLoad/arm=pgx/op=read/rate=100\t500\t1000000 p99-ns/op\t0 errors\t100.0 req/s\n")
+	wantInReport(t, md, "p99 ≤ 10ms (the study's default", "| read | pgx | – | 100 req/s |")
 }

@@ -2,8 +2,6 @@ package report
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -20,20 +18,8 @@ func TestPairedSection(t *testing.T) {
 			200000*r, r)
 		fmt.Fprintf(&sb, "BenchmarkPaired/op=bulk-read/n=10-2 300 1000000 ns/op 300000 pgx-ns/op 1.2 ent/pgx 1.05 sql/pgx\n")
 	}
-	path := filepath.Join(t.TempDir(), "paired.txt")
-	if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if _, err := Generate(dir, path); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join(dir, MarkdownFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	md := string(b)
-	for _, want := range []string{
+	_, md := generateFrom(t, sb.String())
+	wantInReport(t, md,
 		// ent/pgx 1.98, 2.00, 2.02, 2.00: geometric mean 2.000, t interval ±1.3 %, CV 0.8 %.
 		"| update | 4 | 200.0µs (CV 0.0 %) | – | 400.0µs (CV 0.8 %) |",
 		"| update | 4 | 1.100× [1.100, 1.100] | 0.0 % | 2.000× [1.974, 2.026] | 0.8 % |",
@@ -42,11 +28,7 @@ func TestPairedSection(t *testing.T) {
 		"| update | 4 | 200.0µs (CV 0.0 %) | 400.0µs (CV 0.8 %) | 300.0µs (CV 0.0 %) | 2.000× [1.974, 2.026] | 0.8 % | 1.500× [1.500, 1.500] | 0.0 % | 1.333× [1.333, 1.333] | 0.0 % |",
 		"| update | 1 | – | 4 | 1 | 2 |",
 		"![Paired latency relative to pgx](paired-ratio.png)",
-	} {
-		if !strings.Contains(md, want) {
-			t.Errorf("report lacks %q", want)
-		}
-	}
+	)
 	if t.Failed() {
 		i := strings.Index(md, "## Paired")
 		t.Logf("paired section:\n%s", md[i:min(len(md), i+4000)])

@@ -88,6 +88,36 @@ func openChart(t *testing.T, path string) *os.File {
 	return f
 }
 
+// generateFrom writes text as a file of benchmark results, runs Generate
+// on it into a fresh directory, and returns that directory and the
+// report's Markdown.
+func generateFrom(t *testing.T, text string) (dir, md string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "bench.txt")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir = t.TempDir()
+	if _, err := Generate(dir, path); err != nil {
+		t.Fatalf("Generate: %v", err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, MarkdownFile))
+	if err != nil {
+		t.Fatalf("reading report: %v", err)
+	}
+	return dir, string(b)
+}
+
+// wantInReport fails t for each of wants that md lacks.
+func wantInReport(t *testing.T, md string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}
+
 func checkPNG(t *testing.T, path string) {
 	t.Helper()
 	f := openChart(t, path)
