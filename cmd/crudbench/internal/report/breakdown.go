@@ -177,7 +177,8 @@ func (w *doc) whereTimeGoes() {
 
 // breakdownChart draws one op: a horizontal bar per arm, its parts
 // stacked, the round trip last. Negative parts (noise around zero) are
-// drawn as none; the table has them.
+// drawn as none; the table has them. Right of each bar stands the arm's
+// paired ratio to the op's composed floor, where the results hold it.
 func (w *doc) breakdownChart(c breakdownCase) *plot.Plot {
 	rows := w.breakdownRows(c)
 	if len(rows) == 0 {
@@ -223,8 +224,29 @@ func (w *doc) breakdownChart(c breakdownCase) *plot.Plot {
 	}
 	p.NominalY(arms...)
 	// Room above the bars for the legend, top right.
-	p.Y.Min, p.Y.Max = -0.6, float64(len(rows))-0.4+1.5
+	p.Y.Min, p.Y.Max = -0.6, float64(len(rows))-0.4+1.9
 	p.X.Min = 0
+	// Each arm's paired ratio to the op's composed floor, right of its bar.
+	var xys plotter.XYs
+	var texts []string
+	for i, r := range rows {
+		if fs, ok := w.pairedRatio(c.paired(), r.arm+"/floor"); ok {
+			xys = append(xys, plotter.XY{X: math.Max(finiteOr0(r.total), finiteOr0(r.inproc)) / div, Y: float64(i)})
+			texts = append(texts, fmt.Sprintf(" %.2f× floor", fs.Mean))
+		}
+	}
+	if len(xys) > 0 {
+		labels, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: texts})
+		if err != nil {
+			panic(fmt.Sprintf("report: breakdown labels: %v", err))
+		}
+		for i := range labels.TextStyle {
+			labels.TextStyle[i].YAlign = -0.5 // centred on the bar
+			labels.TextStyle[i].Font.Size = vg.Points(9)
+		}
+		p.Add(labels)
+		p.X.Max = top / div * 1.3
+	}
 	return p
 }
 
