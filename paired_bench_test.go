@@ -51,11 +51,15 @@ const pairedWarmup = 32
 // arm but pgx with sql, and every variant with its arm.
 func pairedRatios() [][2]string {
 	var out [][2]string
-	for _, a := range suite.Arms[1:] {
-		out = append(out, [2]string{a, "pgx"})
+	for _, a := range suite.Arms {
+		if a != "pgx" {
+			out = append(out, [2]string{a, "pgx"})
+		}
 	}
-	for _, a := range suite.Arms[2:] {
-		out = append(out, [2]string{a, "sql"})
+	for _, a := range suite.Arms {
+		if a != "pgx" && a != "sql" {
+			out = append(out, [2]string{a, "sql"})
+		}
 	}
 	for _, v := range suite.Variants {
 		out = append(out, [2]string{v.Name, "pgx"}, [2]string{v.Arm, v.Name})

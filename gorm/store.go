@@ -63,6 +63,11 @@ func open(db *sql.DB, skipDefaultTx bool) (*Store, error) {
 		SkipDefaultTransaction: skipDefaultTx,
 		Logger:                 logger.Discard,
 		NowFunc:                now,
+		// gorm's statement cache is unbounded by default, and every batch
+		// size of an IN list or a multi-row INSERT is a statement of its
+		// own: bound it like pgx's (512 per connection), evicting (and
+		// closing) the least recently used.
+		PrepareStmtMaxSize: prepareStmtMaxSize,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("gorm: opening: %w", err)
@@ -86,6 +91,10 @@ func (s *Store) Close() error {
 func now() time.Time {
 	return time.Now().Truncate(time.Microsecond)
 }
+
+// prepareStmtMaxSize is how many prepared statements gorm's cache keeps,
+// as many as pgx's statement cache holds per connection by default.
+const prepareStmtMaxSize = 512
 
 // maxParams is the most bind parameters PostgreSQL's protocol allows in one
 // statement.

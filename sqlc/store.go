@@ -193,22 +193,10 @@ func (s *Store) UserWithPosts(ctx context.Context, id int64) (*crudbench.User, e
 }
 
 // inTx runs fn on queries bound to a transaction of the pool (sqlc's
-// WithTx), committed if fn returns nil and rolled back otherwise.
+// WithTx), committed if fn returns nil and rolled back otherwise
+// (pgx.BeginFunc, as the pgx arm does).
 func (s *Store) inTx(ctx context.Context, fn func(q *sqlcgen.Queries) error) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("starting transaction: %w", err)
-	}
-	if err := fn(s.q.WithTx(tx)); err != nil {
-		if rerr := tx.Rollback(ctx); rerr != nil {
-			return errors.Join(err, fmt.Errorf("rolling back: %w", rerr))
-		}
-		return err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("committing: %w", err)
-	}
-	return nil
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(s.q.WithTx(tx)) })
 }
 
 // updateParams splits a bulk update into the arrays of UpdateUsers: a

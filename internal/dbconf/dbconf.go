@@ -1,6 +1,8 @@
 // Package dbconf is the one place that sets how every arm connects to
 // PostgreSQL: pool size, timeouts and query execution mode are the same for
-// the pgx pool and for the database/sql pool that the sql and ent arms use.
+// the pgx pool (pgx, sqlc) and for the database/sql pool over pgx's stdlib
+// driver (sql, ent, gorm, bun). An arm whose library documents a setting
+// of its own adds it as an Option (bun: SimpleProtocol).
 package dbconf
 
 import (

@@ -91,6 +91,11 @@ func (r *Raw) Run(ctx context.Context, db *sql.DB) error {
 			ExecContext(context.Context, string, ...any) (sql.Result, error)
 		} = db
 	)
+	defer func() {
+		if tx != nil { // a failed call left it open: give its connection back
+			tx.Rollback()
+		}
+	}()
 	for i := range r.script.Calls {
 		c := &r.script.Calls[i]
 		var err error

@@ -40,6 +40,7 @@ const (
 	Exec
 )
 
+// String returns the kind's name, as error messages print it.
 func (k Kind) String() string {
 	switch k {
 	case Begin:

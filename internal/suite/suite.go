@@ -58,7 +58,8 @@ var CRUDOps = []string{"create", "read", "update", "delete", "list"}
 // BulkOps are the operations of BenchmarkBulk.
 var BulkOps = []string{"create", "read", "update", "delete"}
 
-// BulkSizes are the batch sizes of BenchmarkBulk; the last is dropped by -short.
+// BulkSizes are the batch sizes of BenchmarkBulk in the full matrix, where
+// -short drops the last.
 var BulkSizes = []int{10, 100, 1000}
 
 // RelationPosts are the posts per user of BenchmarkRelation.
@@ -67,7 +68,8 @@ var RelationPosts = []int{10, 100}
 // ParallelOps are the operations of BenchmarkParallel.
 var ParallelOps = []string{"read", "update", "create"}
 
-// ConcLevels are the client counts of BenchmarkParallel; the last is dropped by -short.
+// ConcLevels are the client counts of BenchmarkParallel in the full matrix,
+// where -short drops the last.
 var ConcLevels = []int{1, 16, 64}
 
 // FloorOps are the operations of BenchmarkFloor.
