@@ -405,11 +405,14 @@ func runBreakdown(b *testing.B, arm string, c pairedCase) {
 		}
 		rounds++
 	}
-	// The parts partition the call: their sum is the call's time from its
-	// first stamp to its last, which only the two stamps' own cost
-	// separates from the time taken around it.
+	// The parts partition the call (replay's TestPartsAddUp checks that exactly, on
+	// a counting clock): their sum is the call's time from its first stamp
+	// to its last, which the stamps' own cost and the result check
+	// separate from the time taken around it, and so does a descheduled
+	// goroutine on a busy machine. A wide gap is said, not failed on:
+	// timing is measured here, never asserted.
 	if d := float64(wall.Nanoseconds() - lib.Total()); math.Abs(d) > 0.1*float64(wall.Nanoseconds())+2000*float64(rounds) {
-		b.Errorf("the parts add up to %d ns over %d calls, timed around them %v", lib.Total(), rounds, wall)
+		b.Logf("the parts add up to %d ns over %d calls, timed around them %v", lib.Total(), rounds, wall)
 	}
 	reportBreakdown(b, lib, raw, rounds, "ns/op")
 
