@@ -398,7 +398,7 @@ fn parse_media_type(v: &str) -> Option<(String, Option<String>)> {
         }
     }
     let mut charset = None;
-    let mut seen = std::collections::HashSet::new();
+    let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     while !rest.is_empty() {
         rest = rest.trim_start_matches(|c| c == ' ' || c == '\t');
         if rest.is_empty() {
@@ -425,10 +425,13 @@ fn parse_media_type(v: &str) -> Option<(String, Option<String>)> {
                         end = Some(i + 1);
                         break;
                     }
-                    '\\' => match chars.next() {
-                        Some((_, n)) => val.push(n),
-                        None => return None,
-                    },
+                    // Go keeps a backslash that escapes no special character.
+                    '\\' if q[i + 1..].starts_with(|n: char| "()<>@,;:\\\"/[]?=".contains(n)) => {
+                        if let Some((_, n)) = chars.next() {
+                            val.push(n)
+                        }
+                    }
+                    '\r' | '\n' => return None,
                     c => val.push(c),
                 }
             }
@@ -441,8 +444,12 @@ fn parse_media_type(v: &str) -> Option<(String, Option<String>)> {
             (t.to_string(), r)
         };
         let key = key.to_ascii_lowercase();
-        if !seen.insert(key.clone()) {
-            return None;
+        // A repeated parameter is allowed with the same value.
+        match seen.get(&key) {
+            Some(v) if *v != value => return None,
+            _ => {
+                seen.insert(key.clone(), value.clone());
+            }
         }
         if key == "charset" {
             charset = Some(value);

@@ -113,8 +113,23 @@ async fn shutdown() {
     }
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    // The JSON parser recurses once per nesting level, up to Go's limit of
+    // 10,000: the stack is sized for that (only touched pages cost memory).
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(64 << 20)
+        .build();
+    match rt {
+        Ok(rt) => rt.block_on(run()),
+        Err(e) => {
+            eprintln!("crudbench-peer: starting the runtime: {}", e);
+            exit(1)
+        }
+    }
+}
+
+async fn run() {
     let s = settings();
     let config = match tokio_postgres::Config::from_str(&s.dsn) {
         Ok(c) => c,
