@@ -267,7 +267,11 @@ func (w *doc) paired() {
 		w.pairedTable(vkeys, nil, []string{v.Arm + "/pgx-p50", v.Name + "/pgx-p50", v.Arm + "/" + v.Name + "-p50", v.Name + "/floor-p50"})
 	}
 	w.h3("Statements per request")
-	targets := append(slices.Clone(arms), "floor")
+	targets := slices.Clone(arms)
+	if ctrl := paired.ControlName(pairedReference); len(w.withUnit(keys, ctrl+"-queries/op")) > 0 {
+		targets = append(targets, ctrl)
+	}
+	targets = append(targets, "floor")
 	for _, v := range variants {
 		targets = append(targets, v.Name)
 	}

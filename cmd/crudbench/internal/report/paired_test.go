@@ -47,7 +47,7 @@ func pairedRuns(ctrl float64) string {
 	var sb strings.Builder
 	sb.WriteString("goos: linux\npaired-order: shuffle\npaired-seed: 42\n")
 	for i, d := range []float64{-0.002, 0.002, 0, 0.001} {
-		fmt.Fprintf(&sb, "BenchmarkPaired/op=read-2 300 1000000 ns/op 200000 pgx-ns/op 200000 pgx'-ns/op %.4f pgx'/pgx %.4f pgx'/pgx-p50 %.4f sql/pgx %.4f ent/pgx\n",
+		fmt.Fprintf(&sb, "BenchmarkPaired/op=read-2 300 1000000 ns/op 200000 pgx-ns/op 200000 pgx'-ns/op 1 pgx-queries/op 1 pgx'-queries/op %.4f pgx'/pgx %.4f pgx'/pgx-p50 %.4f sql/pgx %.4f ent/pgx\n",
 			ctrl+d*float64(1+i%2), ctrl+d, 1.004+d, 1.30+d)
 		fmt.Fprintf(&sb, "BenchmarkPaired/op=bulk-update/n=100-2 30 1000000 ns/op 900000 pgx-ns/op %.4f pgx'/pgx %.4f ent/pgx 1.2 sql/pgx\n", 1+d, 10+10*d)
 	}
@@ -63,7 +63,7 @@ func TestPairedControl(t *testing.T) {
 	if i < 0 || j < i {
 		t.Fatalf("the control's table is not first in the paired section (at %d, the arms at %d)", i, j)
 	}
-	wantInReport(t, md, "| read | 4 | 1.001× [", "within ±1 %", "paired-seed | 42")
+	wantInReport(t, md, "| read | 4 | 1.001× [", "within ±1 %", "paired-seed | 42", "| benchmark | pgx | sql | ent | pgx' | floor |")
 	// sql/pgx 1.004 on read lies within the control's spread; ent/pgx does not.
 	if !strings.Contains(md, "1.004× [") || !regexp.MustCompile(`1\.004× \[[0-9., ]+\] ~`).MatchString(md) {
 		t.Errorf("sql/pgx on read, within the control's spread, is not marked ~")
