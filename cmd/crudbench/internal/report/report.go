@@ -1,8 +1,7 @@
 // Package report writes the crudbench report: a Markdown file with the
 // run's environment, the paired comparison, where the time of a call
-// goes, latency, throughput, allocation, bulk scalability,
-// ORM-versus-raw and floor sections, the process memory and open-loop
-// load sections when the inputs hold those studies, and the charts it embeds, each as
+// goes, latency, throughput, allocation, bulk scalability and
+// ORM-versus-raw sections, the process memory and open-loop load sections when the inputs hold those studies, and the charts it embeds, each as
 // PNG and SVG. Every number is a benchmath summary of the pooled runs:
 // the median with its 95% confidence interval, or the exact value of an
 // assume=exact unit such as queries/op.
@@ -75,7 +74,6 @@ func (w *doc) build() {
 	w.allocations()
 	w.bulk()
 	w.ormVsRaw()
-	w.floor()
 	w.memory()
 	w.openLoad()
 	w.warnings()
