@@ -9,7 +9,7 @@ import (
 )
 
 const (
-	synthetic   = "../../testdata"               // synthetic result files
+	synthetic   = "../../testdata"      // synthetic result files
 	realResults = "../../../../results" // the published runs, one folder each
 )
 

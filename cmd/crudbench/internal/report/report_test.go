@@ -15,7 +15,7 @@ import (
 )
 
 const (
-	synthetic   = "../../testdata"               // synthetic result files
+	synthetic        = "../../testdata"      // synthetic result files
 	publishedResults = "../../../../results" // the published runs, one folder each
 )
 
