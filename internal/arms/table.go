@@ -26,12 +26,12 @@ func (e Entry) IsVariant() bool { return e.Arm != "" }
 // is one entry here and one open_<arm>.go file that registers its opener
 // (TestTableHasOpeners holds the two together).
 var table = []Entry{
-	{Name: "pgx", Library: "jackc/pgx v5 (pgxpool)", GivesUp: "nothing: hand-written SQL, the baseline"},
-	{Name: "sql", Library: "database/sql over pgx's stdlib driver", GivesUp: "pgx's native protocol handling, for the standard interface"},
-	{Name: "ent", Library: "entgo.io/ent v0.14", GivesUp: "a transaction per update, to return the row it wrote atomically"},
-	{Name: "gorm", Library: "gorm.io/gorm v1.31", GivesUp: "reflection on every call; runs with SkipDefaultTransaction"},
-	{Name: "bun", Library: "uptrace/bun v1.3", GivesUp: "prepared statements: values are written into the SQL text"},
-	{Name: "sqlc", Library: "sqlc v1.31 for pgx v5", GivesUp: "nothing at run time; a generation step at build time"},
+	{Name: "pgx", Library: "jackc/pgx v5 (pgxpool)", GivesUp: "nothing: the baseline"},
+	{Name: "sql", Library: "database/sql over pgx's stdlib driver", GivesUp: "pgx's native interface, for the standard one"},
+	{Name: "ent", Library: "entgo.io/ent v0.14", GivesUp: "a transaction per single-row update"},
+	{Name: "gorm", Library: "gorm.io/gorm v1.31", GivesUp: "reflection on every call"},
+	{Name: "bun", Library: "uptrace/bun v1.3", GivesUp: "prepared statements"},
+	{Name: "sqlc", Library: "sqlc v1.31 for pgx v5", GivesUp: "nothing at run time; a generation step"},
 	{Name: "ent-lean", Arm: "ent", Library: "entgo.io/ent v0.14", Ops: []string{"update"},
 		GivesUp: "atomicity: update then get, two statements without a transaction"},
 	{Name: "gorm-tx", Arm: "gorm", Library: "gorm.io/gorm v1.31", Ops: []string{"create", "update", "delete"},
