@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/crudbench/crudbench/internal/arms"
 	"golang.org/x/perf/benchmath"
 )
 
@@ -63,7 +64,7 @@ type doc struct {
 
 func (w *doc) build() {
 	w.md.WriteString("# crudbench report\n\n")
-	w.md.WriteString("What ORMs and query libraries (ent, gorm, bun, sqlc) cost next to raw SQL (pgx, database/sql) for a CRUD HTTP API on PostgreSQL. " +
+	w.md.WriteString("What each arm's data-access library (" + libraries() + ") costs next to raw SQL for a CRUD HTTP API on PostgreSQL. " +
 		"Every value is the median of the runs with the half-width of its 95% confidence interval (benchstat's summary); " +
 		"whiskers on the bars show that interval.\n\n")
 	w.environment()
@@ -77,6 +78,17 @@ func (w *doc) build() {
 	w.memory()
 	w.openLoad()
 	w.warnings()
+}
+
+// libraries lists the arms of package arms' table with their libraries,
+// e.g. "pgx: jackc/pgx v5 (pgxpool); …".
+func libraries() string {
+	var out []string
+	for _, name := range arms.Arms() {
+		e, _ := arms.Lookup(name)
+		out = append(out, name+": "+e.Library)
+	}
+	return strings.Join(out, "; ")
 }
 
 func (w *doc) h2(title string)     { fmt.Fprintf(&w.md, "## %s\n\n", title) }
