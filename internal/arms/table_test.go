@@ -2,6 +2,7 @@ package arms
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -43,8 +44,12 @@ func TestStaleSets(t *testing.T) {
 	if s := StaleSets(good + "\nstudy load|memory\n"); len(s) != 0 {
 		t.Errorf("StaleSets(current sets) = %v, want none", s)
 	}
-	bad := "serve -arm pgx|sql|ent\n\n| arm | library |\n|---|---|\n| `pgx` | x |\n"
-	if s := StaleSets(bad); len(s) != 2 {
-		t.Errorf("StaleSets(stale list and table) = %v, want two", s)
+	good += "\n| op | " + strings.Join(Arms(), " | ") + " |\n|---|\n"
+	if s := StaleSets(good + "\nstudy load|memory\n"); len(s) != 0 {
+		t.Errorf("StaleSets(current sets) = %v, want none", s)
+	}
+	bad := "serve -arm pgx|sql|ent\n\n| arm | library |\n|---|---|\n| `pgx` | x |\n\n| op | pgx | ent |\n|---|--:|--:|\n"
+	if s := StaleSets(bad); len(s) != 3 {
+		t.Errorf("StaleSets(stale list, rows and columns) = %v, want three", s)
 	}
 }
