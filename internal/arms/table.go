@@ -74,9 +74,6 @@ func VariantNames() []string {
 // Names returns every name Open accepts: the arms, then their variants.
 func Names() []string { return append(Arms(), VariantNames()...) }
 
-// Entries returns the whole table: the arms, then the variants.
-func Entries() []Entry { return slices.Clone(table) }
-
 // Lookup returns the entry of the named arm or variant.
 func Lookup(name string) (Entry, bool) {
 	i := slices.IndexFunc(table, func(e Entry) bool { return e.Name == name })
