@@ -21,10 +21,10 @@ the two builds' request times, measured request by request in alternation
 Student's t on their logarithms; a row regresses when the ratio is above
 1 + -pair-threshold (default 2%) with p < -alpha. The threshold is not 0
 because two servers of one build differ a little from run to run, more
-than the blocks of one run show (A/A ratios measured from -1.5% to +1.7%);
-it is well below 5% so that a 5% slowdown is caught: at crudbench pair's
-default 30 blocks, with blocks varying by 2–4%, the test detects a
-slowdown of about 3–5% (shown per row, see below).
+than the blocks of one run show; it is well below 5% so that a 5%
+slowdown is caught. Each row shows the change its test can detect (see
+below). The measured A/A ratios and block variation are in the project's
+results folder (results/*/README.md).
 
 The other metrics come from base.txt and head.txt, go test -bench output of
 the two builds' test binaries, compared the way benchstat does: the median
@@ -43,7 +43,7 @@ few dozen rows lifts far above -alpha.
 
 By default the gate decides on the primary metrics: head/base (paired
 time), queries/op, allocs/op and B/op, those present. The test binaries'
-times (sec/op, p95-sec/op, sec/row, req/s) vary 10–25% from run to run
+times (sec/op, p95-sec/op, sec/row, req/s) vary far more from run to run
 and would need a far larger threshold; -metrics all gates every metric,
 -metrics LIST the ones listed.
 

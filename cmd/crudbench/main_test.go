@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/crudbench/crudbench/internal/arms"
 )
 
 const results = "testdata"
@@ -244,4 +246,23 @@ func TestTopLevel(t *testing.T) {
 func tail(s string) string {
 	lines := strings.Split(s, "\n")
 	return strings.Join(lines[max(0, len(lines)-8):], "\n")
+}
+
+// TestUsageArms holds every help text to the table of arms: the top-level
+// help and each command's list the arms of package arms, never a stale set.
+func TestUsageArms(t *testing.T) {
+	texts := map[string]string{"help": usage}
+	for name := range commands {
+		var stdout, stderr bytes.Buffer
+		run([]string{"help", name}, &stdout, &stderr)
+		texts["help "+name] = stdout.String() + stderr.String()
+	}
+	for name, text := range texts {
+		for _, s := range arms.StaleSets(text) {
+			t.Errorf("crudbench %s: %s", name, s)
+		}
+	}
+	if !strings.Contains(usage, "serve -arm "+arms.Usage(arms.Names())) {
+		t.Errorf("crudbench help does not list the arms %v:\n%s", arms.Names(), usage)
+	}
 }

@@ -14,8 +14,8 @@ import (
 )
 
 const (
-	synthetic   = "../../testdata"               // synthetic result files
-	realResults = "../../../../testdata/results" // results of the real suite
+	synthetic   = "../../testdata"      // synthetic result files
+	realResults = "../../../../results" // the published runs, one folder each
 )
 
 func load(t *testing.T, base, head string) *Input {
@@ -218,15 +218,15 @@ func TestWriteFormats(t *testing.T) {
 }
 
 // TestRealResults runs the gate over every real suite output committed as
-// testdata/results/real-*.txt: a file compared with itself never fails,
+// results/*/real-*.txt: a file compared with itself never fails,
 // and passes when it has enough samples.
 func TestRealResults(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join(realResults, "real-*.txt"))
+	paths, err := filepath.Glob(filepath.Join(realResults, "*", "real-*.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(paths) == 0 {
-		t.Skip("no testdata/results/real-*.txt yet")
+		t.Skip("no results/*/real-*.txt yet")
 	}
 	for _, p := range paths {
 		t.Run(filepath.Base(p), func(t *testing.T) {

@@ -260,7 +260,7 @@ func (w *doc) paired() {
 	w.pairedTable(floorKeys, nil, suffixed(arms, "/floor-p50"))
 	for _, v := range variants {
 		w.h3(v.Arm + "'s other form: " + v.Name)
-		w.para(v.About)
+		w.para("`" + v.Name + "` gives up " + v.GivesUp + " (docs/arms.md says more).")
 		vkeys := w.withUnit(keys, v.Name+"-ns/op")
 		w.pairedTable(vkeys, []string{"pgx-ns/op", v.Arm + "-ns/op", v.Name + "-ns/op"},
 			[]string{v.Arm + "/pgx", v.Name + "/pgx", v.Arm + "/" + v.Name, v.Name + "/floor"})

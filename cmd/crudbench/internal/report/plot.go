@@ -26,7 +26,6 @@ var (
 		"gorm": rgb(0xE69F00), "bun": rgb(0xCC79A7), "sqlc": rgb(0x56B4E9),
 	}
 	otherColors = []color.Color{rgb(0xF0E442), rgb(0x000000), rgb(0x999933), rgb(0x882255)}
-	greys       = []color.Color{rgb(0xBBBBBB), rgb(0x777777)}
 	armShapes   = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.PyramidGlyph{}, draw.RingGlyph{}}
 )
 
