@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -89,8 +90,21 @@ func startRustPeer(t *testing.T, bin, dsn string) string {
 	return ""
 }
 
+// rustDeviations are the conformance cases the Rust peer answers
+// differently, at the transport level only, with the reason and the status
+// it answers instead. The test fails on any other difference and on a
+// listed case that no longer differs.
+var rustDeviations = map[string]struct {
+	status int
+	reason string
+}{
+	"read/include-100KB-message-truncated": {http.StatusRequestURITooLong, "hyper's request target (the http crate's Uri) is at most 65,534 bytes: longer ones get 414 with no body before any handler runs"},
+	"path/100KB-message-truncated":         {http.StatusRequestURITooLong, "as read/include-100KB-message-truncated: the path is over the http crate's Uri limit"},
+}
+
 // TestRustPeerConformance runs the conformance cases against the Rust peer
-// over HTTP and compares each answer and the database with the golden file.
+// over HTTP and compares each answer and the database with the golden file,
+// apart from rustDeviations.
 func TestRustPeerConformance(t *testing.T) {
 	bin := buildRustPeer(t)
 	dsn := apitest.MustDatabase(t, apitest.Trio)
@@ -115,6 +129,14 @@ func TestRustPeerConformance(t *testing.T) {
 					continue
 				}
 				got := runCase(t, s, c, l.sql)
+				if dev, ok := rustDeviations[c.name]; ok {
+					if got.String() == string(want) {
+						t.Errorf("listed as a deviation (%s) but now answers as the golden file: drop it from rustDeviations", dev.reason)
+					} else if got.status != dev.status {
+						t.Errorf("listed deviation (%s): status %d, want %d", dev.reason, got.status, dev.status)
+					}
+					continue
+				}
 				if got.String() != string(want) {
 					t.Errorf("layout=%s: %s differs from %s:\n--- got\n%s\n--- want\n%s", l.name, &c.req, golden, got, want)
 				}
@@ -218,5 +240,31 @@ func TestRustPeerMatchesGo(t *testing.T) {
 		if got.String() != want.String() {
 			t.Errorf("%s: Rust peer differs from the Go handlers:\n--- rust\n%s\n--- go\n%s", &r, got, want)
 		}
+	}
+}
+
+// TestRustPeerUnavailable checks that the Rust peer answers 503 with the
+// contract's body when PostgreSQL cannot be reached, and that /healthz
+// says so.
+func TestRustPeerUnavailable(t *testing.T) {
+	bin := buildRustPeer(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsn := "postgres://postgres@" + l.Addr().String() + "/postgres?sslmode=disable&connect_timeout=2"
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	base := startRustPeer(t, bin, dsn)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rep := apitest.Send(ctx, http.DefaultClient, base, &apitest.Request{Method: "GET", Path: "/users/1"}, nil)
+	if code, msg := rep.APIError(); rep.Err != nil || rep.Status != http.StatusServiceUnavailable || code != "unavailable" ||
+		msg != "The database is unavailable; try again shortly." {
+		t.Errorf("GET /users/1 without PostgreSQL: %s, want 503 unavailable", rep)
+	}
+	if rep := apitest.Send(ctx, http.DefaultClient, base, &apitest.Request{Method: "GET", Path: "/healthz"}, nil); rep.Status != http.StatusServiceUnavailable {
+		t.Errorf("GET /healthz without PostgreSQL: %s, want 503", rep)
 	}
 }
