@@ -235,7 +235,6 @@ var lockedRequests = []apitest.Request{
 // lockedEmail is the email of the user lockRow's transaction inserts.
 const lockedEmail = "late@example.com"
 
-
 // lockRow begins a transaction on dsn holding user id's row lock and an
 // uncommitted user with lockedEmail; it ends
 // with tb or when the returned function is called.
