@@ -110,8 +110,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		if r.SlopesChecked {
 			note = "slopes checked"
 		}
-		fmt.Fprintf(stderr, "soak %s: %d requests, %d errors outside the restart, %d inside (%d of them 503), %d writes acknowledged, %d lost, restarted %v, first success %s after; %s\n",
-			r.Arm, r.Requests, r.ErrorsOutside, r.ErrorsRestart, r.Unavailable, r.AckedWrites, r.LostWrites, r.Restarted, r.Recovery, note)
+		fmt.Fprintf(stderr, "soak %s: %d requests, %d errors outside the restart, %d inside (by status, 0 for no answer: %v), %d writes acknowledged, %d lost, restarted %v, first success %s after; %s\n",
+			r.Arm, r.Requests, r.ErrorsOutside, r.ErrorsRestart, r.RestartStatuses, r.AckedWrites, r.LostWrites, r.Restarted, r.Recovery, note)
 		if len(r.Failures) > 0 {
 			failed = true
 		}

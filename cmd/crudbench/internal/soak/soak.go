@@ -90,9 +90,13 @@ type Result struct {
 	// Unavailable were the expected 503.
 	ErrorsOutside, ErrorsRestart, Unavailable int64
 	FirstOutside                              string
-	AckedWrites, LostWrites                   int
-	FirstLost                                 string
-	Restarted                                 bool
+	// RestartStatuses counts the restart window's failures by status (0:
+	// no answer, such as a client timeout or a request not sent because
+	// the server fell behind).
+	RestartStatuses         map[int]int64
+	AckedWrites, LostWrites int
+	FirstLost               string
+	Restarted               bool
 	// Recovery is from PostgreSQL's return to the send of the first
 	// request that then succeeded; -1 when none did (or no restart).
 	Recovery time.Duration
@@ -200,10 +204,10 @@ func soakArm(ctx context.Context, cfg Config, srv *pgserver.Server, arm string) 
 				return
 			case <-time.After(cfg.Duration / 2):
 			}
-			win = restart(lctx, srv, cfg.Down, cfg.Grace, cfg.Log, &d.resumed)
+			win = restart(lctx, srv, cfg.Down, cfg.Grace, cfg.Log, &d.halted, &d.resumed)
 		})
 	}
-	d.open(lctx, start, r.TargetRate, cfg.Duration, &win)
+	d.open(lctx, start, r.TargetRate, cfg.Duration, cfg.Grace+afterGrace)
 	stopLoad()
 	sampling.Wait()
 	if ctx.Err() != nil {
@@ -295,11 +299,13 @@ func (w *window) contains(t time.Time) bool {
 }
 
 // restart halts PostgreSQL, keeps it down for down and resumes it.
-func restart(ctx context.Context, srv *pgserver.Server, down, grace time.Duration, log *slog.Logger, resumed *atomic.Int64) window {
+func restart(ctx context.Context, srv *pgserver.Server, down, grace time.Duration, log *slog.Logger, halted, resumed *atomic.Int64) window {
 	w := window{grace: grace}
 	w.halted = time.Now()
+	halted.Store(w.halted.UnixNano())
 	log.Info("restarting PostgreSQL", "down", down)
 	if err := srv.Halt(ctx); err != nil {
+		halted.Store(0)
 		w.err, w.halted = err, time.Time{}
 		return w
 	}
@@ -428,9 +434,10 @@ type driver struct {
 	seq    atomic.Int64
 	run    string
 
-	// resumed is when PostgreSQL came back (Unix ns; 0 before), and
-	// firstOK when the first request sent after it succeeded.
-	resumed, firstOK atomic.Int64
+	// halted and resumed are when PostgreSQL went down and came back
+	// (Unix ns; 0 before), and firstOK when the first request sent after
+	// it succeeded.
+	halted, resumed, firstOK atomic.Int64
 
 	mu       sync.Mutex
 	created  []created        // acknowledged creates
@@ -501,9 +508,15 @@ func (d *driver) closed(ctx context.Context, workers int, dur time.Duration) flo
 // request is counted as failed (the server fell behind), not sent.
 const maxInFlight = 4096
 
+// afterGrace is how long past the restart's grace the load goes on at
+// least, so that the recovery is seen even when PostgreSQL took long to
+// come back.
+const afterGrace = 3 * time.Second
+
 // open sends requests at rate per second for dur from start, whatever the
-// answers, and waits for the last answer.
-func (d *driver) open(ctx context.Context, start time.Time, rate float64, dur time.Duration, w *window) {
+// answers, and waits for the last answer. A restart under way keeps it
+// going until settle after PostgreSQL is back.
+func (d *driver) open(ctx context.Context, start time.Time, rate float64, dur, settle time.Duration) {
 	d.mu.Lock()
 	d.start = start
 	d.mu.Unlock()
@@ -514,7 +527,7 @@ func (d *driver) open(ctx context.Context, start time.Time, rate float64, dur ti
 	)
 	for i := int64(0); ; i++ {
 		due := start.Add(time.Duration(i) * interval)
-		if due.Sub(start) >= dur {
+		if due.Sub(start) >= dur && !d.restarting(due, settle) {
 			break
 		}
 		if wait := time.Until(due); wait > 0 {
@@ -540,6 +553,16 @@ func (d *driver) open(ctx context.Context, start time.Time, rate float64, dur ti
 	d.mu.Lock()
 	d.end = time.Now()
 	d.mu.Unlock()
+}
+
+// restarting reports whether at t a restart is under way or ended less
+// than settle ago.
+func (d *driver) restarting(t time.Time, settle time.Duration) bool {
+	if d.halted.Load() == 0 {
+		return false
+	}
+	back := d.resumed.Load()
+	return back == 0 || t.UnixNano() < back+int64(settle)
 }
 
 // one sends the next request of the mix, due at due, and records it.
@@ -657,6 +680,10 @@ func (d *driver) tally(r *Result, w *window) {
 	for _, o := range d.outcomes {
 		if w.contains(o.at) {
 			r.ErrorsRestart++
+			if r.RestartStatuses == nil {
+				r.RestartStatuses = map[int]int64{}
+			}
+			r.RestartStatuses[o.status]++
 			if o.status == http.StatusServiceUnavailable {
 				r.Unavailable++
 			}
