@@ -19,6 +19,7 @@ import (
 	"github.com/crudbench/crudbench/internal/suite"
 	"github.com/crudbench/crudbench/rawsql"
 	"github.com/crudbench/crudbench/sqlc"
+	"github.com/crudbench/crudbench/sqlx"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -51,15 +52,17 @@ type onDB func(*sql.DB) (crudbench.Store, error)
 // stores maps every arm and variant of suite.Arms and suite.Variants to
 // the store it serves.
 var stores = map[string]any{
-	"pgx":       onPool(func(p *pgxpool.Pool) (crudbench.Store, error) { return rawsql.NewPGX(p), nil }),
-	"sql":       onDB(func(db *sql.DB) (crudbench.Store, error) { return rawsql.NewSQL(db), nil }),
-	"ent":       onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewStore(db), nil }),
-	"ent-lean":  onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewLeanStore(db), nil }),
-	"gorm":      onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewStore(db) }),
-	"gorm-tx":   onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewTxStore(db) }),
-	"gorm-save": onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewSaveStore(db) }),
-	"bun":       onDB(func(db *sql.DB) (crudbench.Store, error) { return bun.NewStore(db), nil }),
-	"sqlc":      onPool(func(p *pgxpool.Pool) (crudbench.Store, error) { return sqlc.NewStore(p), nil }),
+	"pgx":        onPool(func(p *pgxpool.Pool) (crudbench.Store, error) { return rawsql.NewPGX(p), nil }),
+	"sql":        onDB(func(db *sql.DB) (crudbench.Store, error) { return rawsql.NewSQL(db), nil }),
+	"ent":        onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewStore(db), nil }),
+	"ent-lean":   onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewLeanStore(db), nil }),
+	"gorm":       onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewStore(db) }),
+	"gorm-tx":    onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewTxStore(db) }),
+	"gorm-save":  onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewSaveStore(db) }),
+	"bun":        onDB(func(db *sql.DB) (crudbench.Store, error) { return bun.NewStore(db), nil }),
+	"sqlc":       onPool(func(p *pgxpool.Pool) (crudbench.Store, error) { return sqlc.NewStore(p), nil }),
+	"sqlx":       onDB(func(db *sql.DB) (crudbench.Store, error) { return sqlx.NewStore(db), nil }),
+	"sqlx-named": onDB(func(db *sql.DB) (crudbench.Store, error) { return sqlx.NewNamedStore(db), nil }),
 }
 
 // OnDB returns how the named arm or variant builds its store on a

@@ -8,8 +8,8 @@ package suite
 import "slices"
 
 // Arms are the data-access arms in report order: raw pgx, database/sql,
-// ent, gorm, bun, sqlc.
-var Arms = []string{"pgx", "sql", "ent", "gorm", "bun", "sqlc"}
+// ent, gorm, bun, sqlc, sqlx.
+var Arms = []string{"pgx", "sql", "ent", "gorm", "bun", "sqlc", "sqlx"}
 
 // Variant is an arm's other idiomatic form, whose semantics differ from
 // the arm's: BenchmarkPaired measures it next to the arms on the
@@ -41,6 +41,11 @@ var Variants = []Variant{
 		"`gorm-save` is gorm's read-modify-write: `First`, set the patched fields, `Save`: two statements, not atomic. " +
 		"`Save` writes every column, so it can overwrite a concurrent writer's change to a field the patch leaves alone, " +
 		"and if the row is deleted between the two it inserts it again (Save's upsert)."},
+	{Name: "sqlx-named", Arm: "sqlx", Ops: []string{"create", "update", "delete"}, About: "The `sqlx` arm binds " +
+		"positional parameters (`$1`) with `GetContext` and `ExecContext`. `sqlx-named` sends the same single-row writes as " +
+		"named queries (`NamedQueryContext`, `NamedExecContext`, `:name` bound from struct fields): PostgreSQL sees the same " +
+		"statements, but sqlx parses the query text and walks the argument by reflection on every call, has no named `Get` " +
+		"(rows are read with `StructScan`), and reads PostgreSQL's `::` cast as an escaped colon."},
 }
 
 // VariantNames returns the names of Variants, in order.
