@@ -10,7 +10,8 @@
 //	crudbench load -url URL [flags]
 //	crudbench study load|memory [flags]
 //	crudbench pair -base-bin BIN -head-bin BIN [flags]
-//	crudbench help [gate|report|serve|load|study|pair]
+//	crudbench soak [flags]
+//	crudbench help [gate|report|serve|load|study|pair|soak]
 //	crudbench -version
 //
 // Run "crudbench help gate" or "crudbench help report" for the flags and
@@ -30,6 +31,7 @@ import (
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/load"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/pair"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/serve"
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/soak"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/study"
 	"github.com/crudbench/crudbench/internal/arms"
 )
@@ -55,7 +57,8 @@ const usageText = `Usage:
 	crudbench load -url URL [flags]
 	crudbench study load|memory [flags]
 	crudbench pair -base-bin BIN -head-bin BIN [flags]
-	crudbench help [gate|report|serve|load|study|pair]
+	crudbench soak [flags]
+	crudbench help [gate|report|serve|load|study|pair|soak]
 	crudbench -version
 
 Commands:
@@ -66,6 +69,7 @@ Commands:
 	load    send open-loop load at a constant rate to a server
 	study   load and memory studies of every arm, each in its own process
 	pair    compare two builds request by request (head/base time ratios)
+	soak    every arm under long open-loop load, PostgreSQL restarted midway
 	help    print this text, or the flags and exit codes of a command
 
 Flags:
@@ -88,6 +92,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"load":   load.Main,
 	"pair":   pair.Main,
 	"study":  study.Main,
+	"soak":   soak.Main,
 }
 
 // run dispatches to a command and returns the process exit code.
