@@ -104,3 +104,11 @@ pub fn truncate(s: &[u8], n: usize) -> Vec<u8> {
     out.extend_from_slice("…".as_bytes());
     out
 }
+
+/// Bytes of the client's input a message quotes at most.
+pub const MAX_ECHO: usize = 40;
+
+/// crudbench.Echo: the client's input as a message quotes it.
+pub fn echo(s: &[u8]) -> Vec<u8> {
+    truncate(s, MAX_ECHO)
+}

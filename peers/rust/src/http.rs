@@ -3,16 +3,16 @@
 //! url.ParseQuery, the body rules of decodeBody (media type, charset,
 //! Content-Encoding, 1 MiB, UTF-8, one JSON value) and the answers.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use hyper::body::HttpBody;
 use hyper::header::{HeaderValue, ALLOW, CONTENT_TYPE};
 use hyper::{Body, Request, Response, StatusCode};
 
-use crate::gofmt::{quote, truncate};
+use crate::gofmt::{echo, quote, truncate};
 use crate::json::{self, write_str, ParseError, Value};
 use crate::model::*;
-use crate::store::{Pool, Post, User};
+use crate::store::{Pool, Post, Stamp, User};
 
 /// Largest request body read; larger ones are answered with 413.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -180,7 +180,7 @@ async fn route(pool: &Pool, req: Request<Body>, allow: &mut Option<&'static str>
             check_decode(errs, false, trailing)?;
             u.validate()?;
             let user = pool.get().await?.create_user(&u).await?;
-            Ok(json_response(201, user_json(&user)))
+            user_answer(201, &user)
         }
         ("GET", Some(Shape::Users)) => list_users(pool, &query).await,
         ("GET", Some(Shape::User(id))) => {
@@ -192,11 +192,11 @@ async fn route(pool: &Pool, req: Request<Body>, allow: &mut Option<&'static str>
                 _ => {
                     return Err(ApiError::invalid(format!(
                         "Cannot include {}; the only choice is include=posts.",
-                        quote(&truncate(inc, 40))
+                        quote(&echo(inc))
                     )))
                 }
             };
-            Ok(json_response(200, user_json(&user)))
+            user_answer(200, &user)
         }
         ("PATCH", Some(Shape::User(id))) => {
             let id = parse_id(id)?;
@@ -206,7 +206,7 @@ async fn route(pool: &Pool, req: Request<Body>, allow: &mut Option<&'static str>
             check_decode(errs, false, trailing)?;
             u.patch.validate()?;
             let user = pool.get().await?.update_user(id, &u.patch).await?;
-            Ok(json_response(200, user_json(&user)))
+            user_answer(200, &user)
         }
         ("DELETE", Some(Shape::User(id))) => {
             let id = parse_id(id)?;
@@ -222,12 +222,12 @@ async fn route(pool: &Pool, req: Request<Body>, allow: &mut Option<&'static str>
             check_decode(errs, true, trailing)?;
             validate_creates(&items)?;
             let users = pool.get().await?.create_users(&items).await?;
-            Ok(json_response(201, items_json(&users)))
+            items_answer(201, &users)
         }
         ("GET", Some(Shape::Bulk)) => {
             let ids = parse_ids(query_get(&query, "ids"))?;
             let users = pool.get().await?.users_by_id(&ids).await?;
-            Ok(json_response(200, items_json(&users)))
+            items_answer(200, &users)
         }
         ("PATCH", Some(Shape::Bulk)) => {
             let (v, trailing) = read_json(req).await?;
@@ -236,7 +236,7 @@ async fn route(pool: &Pool, req: Request<Body>, allow: &mut Option<&'static str>
             check_decode(errs, true, trailing)?;
             validate_updates(&items)?;
             let users = pool.get().await?.update_users(&items).await?;
-            Ok(json_response(200, items_json(&users)))
+            items_answer(200, &users)
         }
         ("DELETE", Some(Shape::Bulk)) => {
             let ids = parse_ids(query_get(&query, "ids"))?;
@@ -251,6 +251,9 @@ async fn route(pool: &Pool, req: Request<Body>, allow: &mut Option<&'static str>
             check_decode(errs, false, trailing)?;
             p.validate()?;
             let post = pool.get().await?.create_post(id, &p).await?;
+            if !encodable(post.created_at) {
+                return Err(too_far(format!("Post {}", post.id)));
+            }
             let mut out = Vec::new();
             post_json(&mut out, &post);
             out.push(b'\n');
@@ -259,15 +262,15 @@ async fn route(pool: &Pool, req: Request<Body>, allow: &mut Option<&'static str>
         (_, Some(s)) => {
             *allow = Some(s.allow());
             let mut msg = b"Method ".to_vec();
-            msg.extend_from_slice(&truncate(method.as_bytes(), 40));
+            msg.extend_from_slice(&echo(method.as_bytes()));
             msg.extend_from_slice(b" is not allowed on ");
-            msg.extend_from_slice(&truncate(&path, 40));
+            msg.extend_from_slice(&echo(&path));
             msg.extend_from_slice(format!("; use {}.", s.allow()).as_bytes());
             Err(ApiError { code: ENOTALLOWED, message: msg })
         }
         (_, None) => {
             let mut msg = b"No such path: ".to_vec();
-            msg.extend_from_slice(&truncate(&path, 40));
+            msg.extend_from_slice(&echo(&path));
             msg.push(b'.');
             Err(ApiError { code: ENOTFOUND, message: msg })
         }
@@ -283,7 +286,7 @@ async fn list_users(pool: &Pool, query: &[(Vec<u8>, Vec<u8>)]) -> Result<Respons
             _ => {
                 return Err(ApiError::invalid(format!(
                     "Invalid after {}: give the last id of the previous page (0 or more).",
-                    quote(&truncate(s, 40))
+                    quote(&echo(s))
                 )))
             }
         }
@@ -296,13 +299,14 @@ async fn list_users(pool: &Pool, query: &[(Vec<u8>, Vec<u8>)]) -> Result<Respons
             _ => {
                 return Err(ApiError::invalid(format!(
                     "Invalid limit {}: give 1 to {}.",
-                    quote(&truncate(s, 40)),
+                    quote(&echo(s)),
                     MAX_LIMIT
                 )))
             }
         }
     }
     let users = pool.get().await?.list_users(after, limit).await?;
+    unrepresentable(&users)?;
     let mut out = b"{\"items\":".to_vec();
     users_json(&mut out, &users);
     out.extend_from_slice(b",\"next\":");
@@ -332,7 +336,7 @@ fn parse_id(s: &[u8]) -> Result<i64, ApiError> {
         Some(id) if id > 0 => Ok(id),
         _ => Err(ApiError::invalid(format!(
             "Invalid id {}: ids are positive integers up to {}.",
-            quote(&truncate(s, 40)),
+            quote(&echo(s)),
             i64::MAX
         ))),
     }
@@ -469,7 +473,7 @@ async fn read_json(req: Request<Body>) -> Result<(Value, Option<usize>), ApiErro
     let ct_text = json::go_lossy(&ct);
     let bad_type = || {
         let mut m = b"Content-Type ".to_vec();
-        m.extend_from_slice(quote(&truncate(&ct, 80)).as_bytes());
+        m.extend_from_slice(quote(&echo(&ct)).as_bytes());
         m.extend_from_slice(b" is not supported; send application/json.");
         ApiError { code: EUNSUPPORTED, message: m }
     };
@@ -479,7 +483,7 @@ async fn read_json(req: Request<Body>) -> Result<(Value, Option<usize>), ApiErro
                 if !cs.eq_ignore_ascii_case("utf-8") {
                     return Err(unsupported(format!(
                         "Charset {} is not supported; send UTF-8.",
-                        quote(&truncate(cs.as_bytes(), 40))
+                        quote(&echo(cs.as_bytes()))
                     )));
                 }
             }
@@ -490,7 +494,7 @@ async fn read_json(req: Request<Body>) -> Result<(Value, Option<usize>), ApiErro
         if !ce.as_bytes().is_empty() {
             return Err(unsupported(format!(
                 "Content-Encoding {} is not supported; send the body unencoded.",
-                quote(&truncate(ce.as_bytes(), 40))
+                quote(&echo(ce.as_bytes()))
             )));
         }
     }
@@ -533,22 +537,11 @@ fn decode_json(data: &[u8]) -> Result<(Value, Option<usize>), ApiError> {
     Ok((v, trailing))
 }
 
-fn push_time(out: &mut Vec<u8>, t: SystemTime) {
-    // RFC 3339 with nanoseconds, trailing zeros dropped, in UTC: Go's
-    // time.Time.MarshalJSON for a UTC time.
-    let (secs, nanos) = match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => (d.as_secs() as i64, d.subsec_nanos()),
-        Err(e) => {
-            let d = e.duration();
-            let mut s = -(d.as_secs() as i64);
-            let mut n = d.subsec_nanos();
-            if n > 0 {
-                s -= 1;
-                n = 1_000_000_000 - n;
-            }
-            (s, n)
-        }
-    };
+/// The civil date and time of t, in UTC: (year, month, day, second of
+/// the day, microseconds).
+fn civil(t: Stamp) -> (i64, i64, i64, i64, i64) {
+    let secs = t.0.div_euclid(1_000_000);
+    let micros = t.0.rem_euclid(1_000_000);
     let days = secs.div_euclid(86400);
     let sod = secs.rem_euclid(86400);
     // Civil from days (H. Hinnant).
@@ -562,6 +555,42 @@ fn push_time(out: &mut Vec<u8>, t: SystemTime) {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = if m <= 2 { y + 1 } else { y };
+    (y, m, d, sod, micros)
+}
+
+/// Whether t has an RFC 3339 form (years 0000 to 9999), as Go's encoder
+/// requires.
+fn encodable(t: Stamp) -> bool {
+    (0..=9999).contains(&civil(t).0)
+}
+
+/// firstUnrepresentable: names the first user or post whose timestamp
+/// JSON cannot encode.
+fn unrepresentable(users: &[User]) -> Result<(), ApiError> {
+    for u in users {
+        if !encodable(u.created_at) || !encodable(u.updated_at) {
+            return Err(too_far(format!("User {}", u.id)));
+        }
+        for p in u.posts.iter().flatten() {
+            if !encodable(p.created_at) {
+                return Err(too_far(format!("Post {} of user {}", p.id, u.id)));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn too_far(what: String) -> ApiError {
+    ApiError::new(
+        EINTERNAL,
+        format!("{} has a timestamp outside the years 0000 to 9999, which the API cannot represent.", what),
+    )
+}
+
+fn push_time(out: &mut Vec<u8>, t: Stamp) {
+    // RFC 3339 with the fraction's trailing zeros dropped, in UTC: Go's
+    // time.Time.MarshalJSON.
+    let (y, m, d, sod, micros) = civil(t);
     let mut s = format!(
         "\"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
         y,
@@ -571,8 +600,8 @@ fn push_time(out: &mut Vec<u8>, t: SystemTime) {
         sod % 3600 / 60,
         sod % 60
     );
-    if nanos > 0 {
-        let f = format!("{:09}", nanos);
+    if micros > 0 {
+        let f = format!("{:06}", micros);
         s.push('.');
         s.push_str(f.trim_end_matches('0'));
     }
@@ -636,4 +665,14 @@ fn items_json(users: &[User]) -> Vec<u8> {
     users_json(&mut out, users);
     out.extend_from_slice(b"}\n");
     out
+}
+
+fn user_answer(status: u16, u: &User) -> Result<Response<Body>, ApiError> {
+    unrepresentable(std::slice::from_ref(u))?;
+    Ok(json_response(status, user_json(u)))
+}
+
+fn items_answer(status: u16, users: &[User]) -> Result<Response<Body>, ApiError> {
+    unrepresentable(users)?;
+    Ok(json_response(status, items_json(users)))
 }

@@ -3,7 +3,7 @@
 //! first error in document order wins, null leaves a value alone), their
 //! validation with the Go messages, and the error type of every answer.
 
-use crate::gofmt::{is_graphic, is_space, quote};
+use crate::gofmt::{echo, is_graphic, is_space, quote};
 use crate::json::Value;
 
 pub const MAX_NAME_LEN: usize = 100;
@@ -301,12 +301,12 @@ pub fn decode_array<T, F: FnMut(&mut Errors, &Value) -> T>(errs: &mut Errors, v:
 /// array of objects (Go: "Each item" for an item of the wrong kind).
 pub fn decode_message(e: &DecodeError, items: bool) -> String {
     match e {
-        DecodeError::Unknown(k) => format!("Unknown field {}.", quote(k.as_bytes())),
+        DecodeError::Unknown(k) => format!("Unknown field {}.", quote(&echo(k.as_bytes()))),
         DecodeError::Type(t) if t.field.is_empty() => {
             let what = if items && t.want != "an array" { "Each item" } else { "The body" };
-            format!("{} must be {}, not {}.", what, t.want, t.got)
+            format!("{} must be {}, not {}.", what, t.want, String::from_utf8_lossy(&echo(t.got.as_bytes())))
         }
-        DecodeError::Type(t) => format!("Field {} must be {}, not {}.", quote(t.field.as_bytes()), t.want, t.got),
+        DecodeError::Type(t) => format!("Field {} must be {}, not {}.", quote(t.field.as_bytes()), t.want, String::from_utf8_lossy(&echo(t.got.as_bytes()))),
     }
 }
 
@@ -349,14 +349,14 @@ fn validate_email(s: &str) -> Result<(), ApiError> {
     if s.chars().any(|c| is_space(c) || !is_graphic(c)) {
         return Err(ApiError::invalid(format!(
             "Email {} must not contain spaces, line breaks or other invisible characters.",
-            quote(s.as_bytes())
+            quote(&echo(s.as_bytes()))
         )));
     }
     let at = s.find('@');
     if at.map_or(true, |a| a == 0 || a == s.len() - 1) || s.matches('@').count() != 1 {
         return Err(ApiError::invalid(format!(
             "Email {} must hold exactly one @ with text on both sides.",
-            quote(s.as_bytes())
+            quote(&echo(s.as_bytes()))
         )));
     }
     Ok(())

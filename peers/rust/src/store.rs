@@ -4,14 +4,13 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Config, NoTls, Row, Statement};
 
-use crate::gofmt::quote;
+use crate::gofmt::{echo, quote};
 use crate::model::{not_found, ApiError, PostCreate, UserCreate, UserUpdate, ECONFLICT, EINTERNAL, ETIMEOUT, EUNAVAILABLE};
 
 const USER_COLS: &str = "id, name, email, age, created_at, updated_at";
@@ -46,6 +45,30 @@ const SQL_DELETE_USERS: &str = "DELETE FROM users WHERE id = ANY($1)";
 const SQL_FREE_EMAILS: &str = "UPDATE users SET email = CASE WHEN id = ANY($2) THEN '#' || id ELSE email END\nWHERE id = ANY($1) RETURNING id";
 const SQL_CREATE_POST: &str = "INSERT INTO posts (user_id, title, body) VALUES ($1, $2, $3) RETURNING id, created_at";
 const SQL_USER_WITH_POSTS: &str = "SELECT u.id, u.name, u.email, u.age, u.created_at, u.updated_at,\n\tp.id, p.title, p.body, p.created_at\nFROM users u LEFT JOIN posts p ON p.user_id = u.id\nWHERE u.id = $1 ORDER BY p.id";
+
+/// A timestamptz as microseconds since the Unix epoch. Infinity, which no
+/// time of the API can be, fails to scan (the Go arms fail alike).
+#[derive(Clone, Copy)]
+pub struct Stamp(pub i64);
+
+impl<'a> tokio_postgres::types::FromSql<'a> for Stamp {
+    fn from_sql(
+        _: &tokio_postgres::types::Type,
+        raw: &'a [u8],
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        let b: [u8; 8] = raw.try_into().map_err(|_| "timestamp: not 8 bytes")?;
+        let v = i64::from_be_bytes(b);
+        if v == i64::MAX || v == i64::MIN {
+            return Err("timestamp: infinity has no time".into());
+        }
+        // PostgreSQL counts from 2000-01-01.
+        Ok(Stamp(v + 946_684_800_000_000))
+    }
+
+    fn accepts(ty: &tokio_postgres::types::Type) -> bool {
+        *ty == tokio_postgres::types::Type::TIMESTAMPTZ || *ty == tokio_postgres::types::Type::TIMESTAMP
+    }
+}
 
 /// Statement names of the cache of each connection.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -162,7 +185,7 @@ fn translate(e: &tokio_postgres::Error, what: &str) -> ApiError {
         if *code == SqlState::UNIQUE_VIOLATION && db.table() == Some("users") {
             let detail = db.detail().unwrap_or("");
             if let Some(email) = detail.strip_prefix("Key (email)=(").and_then(|r| r.strip_suffix(") already exists.")) {
-                return ApiError::new(ECONFLICT, format!("Email {} is already taken.", quote(email.as_bytes())));
+                return ApiError::new(ECONFLICT, format!("Email {} is already taken.", quote(&echo(email.as_bytes()))));
             }
             return ApiError::new(ECONFLICT, "The email is already taken.");
         }
@@ -212,8 +235,8 @@ pub struct User {
     pub name: String,
     pub email: String,
     pub age: i32,
-    pub created_at: SystemTime,
-    pub updated_at: SystemTime,
+    pub created_at: Stamp,
+    pub updated_at: Stamp,
     /// Set only when the posts were asked for.
     pub posts: Option<Vec<Post>>,
 }
@@ -223,7 +246,7 @@ pub struct Post {
     pub user_id: i64,
     pub title: String,
     pub body: String,
-    pub created_at: SystemTime,
+    pub created_at: Stamp,
 }
 
 fn user_of(r: &Row) -> Result<User, tokio_postgres::Error> {
@@ -371,7 +394,7 @@ impl Lease<'_> {
         };
         let r = rows.first().ok_or_else(|| internal("creating post: no row returned"))?;
         let id: i64 = r.try_get(0).map_err(|e| translate(&e, "creating post"))?;
-        let created_at: SystemTime = r.try_get(1).map_err(|e| translate(&e, "creating post"))?;
+        let created_at: Stamp = r.try_get(1).map_err(|e| translate(&e, "creating post"))?;
         Ok(Post { id, user_id, title: p.title.clone(), body: p.body.clone(), created_at })
     }
 
