@@ -10,7 +10,7 @@
 //!   --pool N          CRUDBENCH_POOL   connections at most (default: the larger
 //!                                      of 4 and the number of CPUs, as pgxpool)
 //! It prints "listening on ADDR" on stderr once it accepts connections;
-//! GET /healthz answers 200 when a database connection can be had.
+//! GET /healthz answers 200 when PostgreSQL answers a ping within 2 s, else 503.
 
 mod gofmt;
 mod http;
@@ -80,10 +80,14 @@ fn settings() -> Settings {
 }
 
 async fn healthz(pool: &Pool) -> Response<Body> {
-    let ok = match pool.get().await {
-        Ok(_) => true,
-        Err(_) => false,
+    // As the Go serve command: PostgreSQL must answer a ping within 2 s.
+    let ping = async {
+        match pool.get().await {
+            Ok(mut c) => c.ping().await,
+            Err(_) => false,
+        }
     };
+    let ok = tokio::time::timeout(std::time::Duration::from_secs(2), ping).await.unwrap_or(false);
     let (status, body) = if ok { (200, "{\"status\":\"ok\"}\n") } else { (503, "{\"status\":\"unavailable\"}\n") };
     let mut resp = Response::new(Body::from(body));
     *resp.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::SERVICE_UNAVAILABLE);
