@@ -47,12 +47,12 @@ func buildRustPeer(t *testing.T) string {
 }
 
 // startRustPeer starts the binary on a free port against dsn and returns
-// its base URL once it listens; it is stopped when t ends.
+// its base URL once it listens; it is stopped when t ends (SIGTERM, then
+// killed after 5 s: the peer starts no processes of its own).
 func startRustPeer(t *testing.T, bin, dsn string) string {
 	t.Helper()
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "CRUDBENCH_ADDR=127.0.0.1:0", "CRUDBENCH_DSN="+dsn)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +67,7 @@ func startRustPeer(t *testing.T, bin, dsn string) string {
 		select {
 		case <-done:
 		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			_ = cmd.Process.Kill()
 			<-done
 		}
 	})
