@@ -7,8 +7,8 @@
 //!                                      port 0 picks a free one)
 //!   --dsn DSN         CRUDBENCH_DSN    PostgreSQL, as a URL or key=value
 //!                     (or DATABASE_URL)
-//!   --pool N          CRUDBENCH_POOL   connections at most (default: the larger
-//!                                      of 4 and the number of CPUs, as pgxpool)
+//!   --pool N          CRUDBENCH_POOL   connections at most (default 16, as the
+//!                                      Go arms' internal/dbconf)
 //! It prints "listening on ADDR" on stderr once it accepts connections;
 //! GET /healthz answers 200 when PostgreSQL answers a ping within 2 s, else 503.
 
@@ -45,11 +45,10 @@ fn usage(msg: &str) -> ! {
 
 fn settings() -> Settings {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let mut s = Settings {
         addr: env("CRUDBENCH_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into()),
         dsn: env("CRUDBENCH_DSN").or_else(|| env("DATABASE_URL")).unwrap_or_default(),
-        pool: cpus.max(4),
+        pool: 16,
     };
     let mut pool = env("CRUDBENCH_POOL");
     let mut args = std::env::args().skip(1);
