@@ -17,6 +17,7 @@ import (
 	"github.com/crudbench/crudbench/gorm"
 	"github.com/crudbench/crudbench/internal/dbconf"
 	"github.com/crudbench/crudbench/internal/suite"
+	"github.com/crudbench/crudbench/jet"
 	"github.com/crudbench/crudbench/rawsql"
 	"github.com/crudbench/crudbench/sqlc"
 	"github.com/jackc/pgx/v5"
@@ -60,6 +61,7 @@ var stores = map[string]any{
 	"gorm-save": onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewSaveStore(db) }),
 	"bun":       onDB(func(db *sql.DB) (crudbench.Store, error) { return bun.NewStore(db), nil }),
 	"sqlc":      onPool(func(p *pgxpool.Pool) (crudbench.Store, error) { return sqlc.NewStore(p), nil }),
+	"jet":       onDB(func(db *sql.DB) (crudbench.Store, error) { return jet.NewStore(db), nil }),
 }
 
 // OnDB returns how the named arm or variant builds its store on a

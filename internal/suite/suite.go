@@ -8,8 +8,8 @@ package suite
 import "slices"
 
 // Arms are the data-access arms in report order: raw pgx, database/sql,
-// ent, gorm, bun, sqlc.
-var Arms = []string{"pgx", "sql", "ent", "gorm", "bun", "sqlc"}
+// ent, gorm, bun, sqlc, jet.
+var Arms = []string{"pgx", "sql", "ent", "gorm", "bun", "sqlc", "jet"}
 
 // Variant is an arm's other idiomatic form, whose semantics differ from
 // the arm's: BenchmarkPaired measures it next to the arms on the
