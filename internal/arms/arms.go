@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/crudbench/crudbench"
+	"github.com/crudbench/crudbench/bob"
 	"github.com/crudbench/crudbench/bun"
 	"github.com/crudbench/crudbench/ent"
 	"github.com/crudbench/crudbench/gorm"
@@ -52,16 +53,18 @@ type onDB func(*sql.DB) (crudbench.Store, error)
 // stores maps every arm and variant of suite.Arms and suite.Variants to
 // the store it serves.
 var stores = map[string]any{
-	"pgx":       onPool(func(p *pgxpool.Pool) (crudbench.Store, error) { return rawsql.NewPGX(p), nil }),
-	"sql":       onDB(func(db *sql.DB) (crudbench.Store, error) { return rawsql.NewSQL(db), nil }),
-	"ent":       onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewStore(db), nil }),
-	"ent-lean":  onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewLeanStore(db), nil }),
-	"gorm":      onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewStore(db) }),
-	"gorm-tx":   onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewTxStore(db) }),
-	"gorm-save": onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewSaveStore(db) }),
-	"bun":       onDB(func(db *sql.DB) (crudbench.Store, error) { return bun.NewStore(db), nil }),
-	"sqlc":      onPool(func(p *pgxpool.Pool) (crudbench.Store, error) { return sqlc.NewStore(p), nil }),
-	"jet":       onDB(func(db *sql.DB) (crudbench.Store, error) { return jet.NewStore(db), nil }),
+	"pgx":         onPool(func(p *pgxpool.Pool) (crudbench.Store, error) { return rawsql.NewPGX(p), nil }),
+	"sql":         onDB(func(db *sql.DB) (crudbench.Store, error) { return rawsql.NewSQL(db), nil }),
+	"ent":         onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewStore(db), nil }),
+	"ent-lean":    onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewLeanStore(db), nil }),
+	"gorm":        onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewStore(db) }),
+	"gorm-tx":     onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewTxStore(db) }),
+	"gorm-save":   onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewSaveStore(db) }),
+	"bun":         onDB(func(db *sql.DB) (crudbench.Store, error) { return bun.NewStore(db), nil }),
+	"sqlc":        onPool(func(p *pgxpool.Pool) (crudbench.Store, error) { return sqlc.NewStore(p), nil }),
+	"jet":         onDB(func(db *sql.DB) (crudbench.Store, error) { return jet.NewStore(db), nil }),
+	"bob":         onDB(func(db *sql.DB) (crudbench.Store, error) { return bob.NewStore(db), nil }),
+	"bob-builder": onDB(func(db *sql.DB) (crudbench.Store, error) { return bob.NewBuilderStore(db), nil }),
 }
 
 // OnDB returns how the named arm or variant builds its store on a

@@ -8,8 +8,8 @@ package suite
 import "slices"
 
 // Arms are the data-access arms in report order: raw pgx, database/sql,
-// ent, gorm, bun, sqlc, jet.
-var Arms = []string{"pgx", "sql", "ent", "gorm", "bun", "sqlc", "jet"}
+// ent, gorm, bun, sqlc, jet, bob.
+var Arms = []string{"pgx", "sql", "ent", "gorm", "bun", "sqlc", "jet", "bob"}
 
 // Variant is an arm's other idiomatic form, whose semantics differ from
 // the arm's: BenchmarkPaired measures it next to the arms on the
@@ -41,6 +41,13 @@ var Variants = []Variant{
 		"`gorm-save` is gorm's read-modify-write: `First`, set the patched fields, `Save`: two statements, not atomic. " +
 		"`Save` writes every column, so it can overwrite a concurrent writer's change to a field the patch leaves alone, " +
 		"and if the row is deleted between the two it inserts it again (Save's upsert)."},
+	{Name: "bob-builder", Arm: "bob", Ops: []string{"relation", "bulk-update"}, About: "The `bob` arm uses bob's " +
+		"generated models: a user with posts is the user's query with `SelectThenLoad.User.Posts` (two SELECTs), and a " +
+		"bulk update one `Users.Update(setter.UpdateMod(), …)` per row inside a transaction (n+2 statements), since " +
+		"`UserSlice.UpdateAll` sets the same values on every row. `bob-builder` writes those two with bob's query " +
+		"builder instead: one SELECT … LEFT JOIN folded by hand, and one UPDATE … FROM unnest(…) of array parameters. It " +
+		"gives up the models' typed setters, loaders and hooks on those two operations: columns are named by strings, " +
+		"the join's rows are scanned into a flat struct and folded in the store's own code."},
 }
 
 // VariantNames returns the names of Variants, in order.
