@@ -19,9 +19,6 @@ import (
 	"github.com/crudbench/crudbench/internal/pgerr"
 )
 
-// maxParams is PostgreSQL's limit of bind parameters in one statement.
-const maxParams = 65535
-
 // Store is crudbench.Store on bob's generated models (bob/bobgen) over a
 // database/sql pool.
 type Store struct {
@@ -126,7 +123,7 @@ func (s *Store) CreateUsers(ctx context.Context, in []crudbench.UserCreate) ([]c
 	if len(in) == 0 {
 		return []crudbench.User{}, nil // VALUES needs a row
 	}
-	const chunk = maxParams / 3
+	const chunk = bulk.MaxParams / 3
 	if len(in) <= chunk {
 		out, err := createUsers(ctx, s.db, in)
 		if err != nil {
@@ -134,16 +131,12 @@ func (s *Store) CreateUsers(ctx context.Context, in []crudbench.UserCreate) ([]c
 		}
 		return out, nil
 	}
-	out := make([]crudbench.User, 0, len(in))
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bob.Executor) error {
-		for start := 0; start < len(in); start += chunk {
-			us, err := createUsers(ctx, tx, in[start:min(start+chunk, len(in))])
-			if err != nil {
-				return err
-			}
-			out = append(out, us...)
-		}
-		return nil
+	var out []crudbench.User
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bob.Executor) (err error) {
+		out, err = bulk.Chunked(in, chunk, func(in []crudbench.UserCreate) ([]crudbench.User, error) {
+			return createUsers(ctx, tx, in)
+		})
+		return err
 	})
 	if err != nil {
 		return nil, fail(err, "creating %d users", len(in))

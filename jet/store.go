@@ -16,9 +16,6 @@ import (
 	"github.com/crudbench/crudbench/jet/jetgen/table"
 )
 
-// maxParams is PostgreSQL's limit of bind parameters in one statement.
-const maxParams = 65535
-
 // users and posts are the generated tables.
 var (
 	users = table.Users
@@ -138,7 +135,7 @@ func (s *Store) CreateUsers(ctx context.Context, in []crudbench.UserCreate) ([]c
 	if len(in) == 0 {
 		return []crudbench.User{}, nil // VALUES needs a row
 	}
-	const chunk = maxParams / 3
+	const chunk = bulk.MaxParams / 3
 	if len(in) <= chunk {
 		us, err := createUsers(ctx, s.db, in)
 		if err != nil {
@@ -146,16 +143,12 @@ func (s *Store) CreateUsers(ctx context.Context, in []crudbench.UserCreate) ([]c
 		}
 		return us, nil
 	}
-	out := make([]crudbench.User, 0, len(in))
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		for start := 0; start < len(in); start += chunk {
-			us, err := createUsers(ctx, tx, in[start:min(start+chunk, len(in))])
-			if err != nil {
-				return err
-			}
-			out = append(out, us...)
-		}
-		return nil
+	var out []crudbench.User
+	err := s.inTx(ctx, func(tx *sql.Tx) (err error) {
+		out, err = bulk.Chunked(in, chunk, func(in []crudbench.UserCreate) ([]crudbench.User, error) {
+			return createUsers(ctx, tx, in)
+		})
+		return err
 	})
 	if err != nil {
 		return nil, fail(err, "creating %d users", len(in))
