@@ -6,7 +6,7 @@
 //
 //	crudbench gate [flags] base.txt head.txt
 //	crudbench report [flags] results.txt...
-//	crudbench serve -arm pgx|sql|ent [flags]
+//	crudbench serve -arm ARM [flags]
 //	crudbench load -url URL [flags]
 //	crudbench study load|memory [flags]
 //	crudbench pair -base-bin BIN -head-bin BIN [flags]
@@ -25,11 +25,13 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strings"
 
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/load"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/pair"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/serve"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/study"
+	"github.com/crudbench/crudbench/internal/arms"
 )
 
 // Exit codes shared by the commands. 1 and 2 are the gate's verdicts;
@@ -42,11 +44,14 @@ const (
 	exitUsage      = 3 // bad flags or arguments, an unreadable or unparsable file, output not written
 )
 
-const usage = `Usage:
+// usage is the top-level help; ARM lists the arms of package arms' table.
+var usage = strings.ReplaceAll(usageText, "ARM|…", arms.Usage(arms.Names()))
+
+const usageText = `Usage:
 
 	crudbench gate [flags] base.txt head.txt
 	crudbench report [flags] results.txt...
-	crudbench serve -arm pgx|sql|ent [flags]
+	crudbench serve -arm ARM|… [flags]
 	crudbench load -url URL [flags]
 	crudbench study load|memory [flags]
 	crudbench pair -base-bin BIN -head-bin BIN [flags]

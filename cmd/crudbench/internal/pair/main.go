@@ -14,6 +14,7 @@ import (
 
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/cli"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/serve"
+	"github.com/crudbench/crudbench/internal/paired"
 )
 
 const usage = `Usage:
@@ -27,8 +28,10 @@ and -head-bin it starts one PostgreSQL server (CRUDBENCH_POSTGRES) and
 and stops them all at the end; with -base and -head it uses two servers
 already running, seeded with -rows users.
 
-Every round sends the same request to base and to head, in an order that
-alternates, and times each. A block is -rounds rounds of one op; its
+Every round sends the same request to base and to head, in an order drawn
+from a seeded generator (CRUDBENCH_PAIRED_ORDER: shuffle or williams;
+CRUDBENCH_PAIRED_SEED: the seed, random when unset, recorded in the
+results' config lines), and times each. A block is -rounds rounds of one op; its
 sample is the head/base ratio of the two sides' total times. The blocks of
 the ops take turns. Results go to stdout (or -o) in the Go benchmark
 format, one line per block:
@@ -74,6 +77,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	log := cli.Logger(stderr)
 	cfg.Log = log
+	var err error
+	if cfg.Order, err = paired.ConfigFromEnv(); err != nil {
+		fmt.Fprintln(stderr, "crudbench pair:", err)
+		return cli.ExitUsage
+	}
 	if started {
 		cfg.BaseURL, cfg.HeadURL = "http://base", "http://head" // checked now, replaced below
 	}
@@ -109,6 +117,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		defer f.Close()
 		w = f
+	}
+	if _, err := io.WriteString(w, cfg.Order.ConfigLines()); err != nil {
+		fmt.Fprintln(stderr, "crudbench pair:", err)
+		return cli.ExitFail
 	}
 	if err := Write(w, *arm, cfg.Rounds, res); err != nil {
 		fmt.Fprintln(stderr, "crudbench pair:", err)
