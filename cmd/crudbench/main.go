@@ -9,8 +9,8 @@
 //	crudbench serve -arm pgx|sql|ent [flags]
 //	crudbench load -url URL [flags]
 //	crudbench study load|memory [flags]
-//	crudbench pair -base-bin BIN -head-bin BIN [flags]
-//	crudbench help [gate|report|serve|load|study|pair]
+//	crudbench compare -base-bin BIN -head-bin BIN [flags]
+//	crudbench help [gate|report|serve|load|study|compare]
 //	crudbench -version
 //
 // Run "crudbench help gate" or "crudbench help report" for the flags and
@@ -26,8 +26,8 @@ import (
 	"runtime"
 	"runtime/debug"
 
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/compare"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/load"
-	"github.com/crudbench/crudbench/cmd/crudbench/internal/pair"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/serve"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/study"
 )
@@ -49,8 +49,8 @@ const usage = `Usage:
 	crudbench serve -arm pgx|sql|ent [flags]
 	crudbench load -url URL [flags]
 	crudbench study load|memory [flags]
-	crudbench pair -base-bin BIN -head-bin BIN [flags]
-	crudbench help [gate|report|serve|load|study|pair]
+	crudbench compare -base-bin BIN -head-bin BIN [flags]
+	crudbench help [gate|report|serve|load|study|compare]
 	crudbench -version
 
 Commands:
@@ -60,7 +60,8 @@ Commands:
 	serve   serve one arm over HTTP on a seeded PostgreSQL
 	load    send open-loop load at a constant rate to a server
 	study   load and memory studies of every arm, each in its own process
-	pair    compare two builds request by request (head/base time ratios)
+	compare compare two builds request by request (head/base time ratios);
+	        "pair" is an alias
 	help    print this text, or the flags and exit codes of a command
 
 Flags:
@@ -77,12 +78,13 @@ func main() {
 
 // commands are the subcommands by name; each parses its own flags.
 var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
-	"gate":   runGate,
-	"report": runReport,
-	"serve":  serve.Main,
-	"load":   load.Main,
-	"pair":   pair.Main,
-	"study":  study.Main,
+	"gate":    runGate,
+	"report":  runReport,
+	"serve":   serve.Main,
+	"load":    load.Main,
+	"compare": compare.Main,
+	"pair":    compare.Main, // the older name
+	"study":   study.Main,
 }
 
 // run dispatches to a command and returns the process exit code.

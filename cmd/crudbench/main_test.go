@@ -73,7 +73,7 @@ func TestUsageDocumentsEveryFlag(t *testing.T) {
 		cmd  string
 		want []string
 	}{
-		{"pair", []string{"-base-bin", "-head-bin", "-base", "-head", "-arm", "-ops", "-rounds", "-blocks", "-warmup", "-rows", "-o", "Exit codes"}},
+		{"compare", []string{"-base-bin", "-head-bin", "-base", "-head", "-arm", "-ops", "-rounds", "-blocks", "-warmup", "-rows", "-o", "Exit codes"}},
 		{"gate", []string{"-threshold", "-pair", "-pair-threshold", "Holm", "primary", "-alpha", "-metrics", "-format", "0  no regression", "1  at least one metric regressed", "2  the gate could not decide", "3  usage or input error"}},
 		{"report", []string{"-o dir", "0  report written", "3  usage or input error"}},
 	}
@@ -92,7 +92,9 @@ func TestUsageDocumentsEveryFlag(t *testing.T) {
 	}
 }
 
-func TestPairUsage(t *testing.T) {
+// TestCompareUsage checks bad flags under the command's name and under
+// its older name, "pair", which still works.
+func TestCompareUsage(t *testing.T) {
 	for _, args := range [][]string{
 		nil,
 		{"-base", "http://127.0.0.1:1"},
@@ -100,9 +102,11 @@ func TestPairUsage(t *testing.T) {
 		{"-base", "http://a", "-head", "http://b", "-ops", "delete"},
 		{"-base", "http://a", "-head", "http://b", "extra"},
 	} {
-		var stdout, stderr bytes.Buffer
-		if code := run(append([]string{"pair"}, args...), &stdout, &stderr); code != 3 {
-			t.Errorf("pair %q: exit %d, want 3; stderr: %s", args, code, stderr.String())
+		for _, name := range []string{"compare", "pair"} {
+			var stdout, stderr bytes.Buffer
+			if code := run(append([]string{name}, args...), &stdout, &stderr); code != 3 {
+				t.Errorf("%s %q: exit %d, want 3; stderr: %s", name, args, code, stderr.String())
+			}
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package pair
+package compare
 
 import (
 	"context"
@@ -18,10 +18,11 @@ import (
 
 const usage = `Usage:
 
-	crudbench pair -base-bin BIN -head-bin BIN [flags]
-	crudbench pair -base URL -head URL [flags]
+	crudbench compare -base-bin BIN -head-bin BIN [flags]
+	crudbench compare -base URL -head URL [flags]
 
-Pair compares two builds of crudbench request by request. With -base-bin
+Compare compares two builds of crudbench request by request ("pair" is
+an older name of this command and still works). With -base-bin
 and -head-bin it starts one PostgreSQL server (CRUDBENCH_POSTGRES) and
 "BIN serve -arm ARM" of each build on it, each with a database of its own,
 and stops them all at the end; with -base and -head it uses two servers
@@ -42,9 +43,9 @@ Exit codes: 0 done, 1 the run failed, 3 bad flags.
 Flags:
 `
 
-// Main runs "crudbench pair" and returns the exit code.
+// Main runs "crudbench compare" and returns the exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("crudbench pair", flag.ContinueOnError)
+	fs := flag.NewFlagSet("crudbench compare", flag.ContinueOnError)
 	cfg := Config{}
 	fs.StringVar(&cfg.BaseURL, "base", "", "base `URL` of a running base server")
 	fs.StringVar(&cfg.HeadURL, "head", "", "base `URL` of a running head server")
@@ -64,7 +65,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	started := *baseBin != "" || *headBin != ""
 	urls := cfg.BaseURL != "" || cfg.HeadURL != ""
 	if fs.NArg() > 0 || started == urls || (started && (*baseBin == "" || *headBin == "")) {
-		fmt.Fprintln(stderr, "crudbench pair: want either -base-bin and -head-bin, or -base and -head URLs, and no arguments")
+		fmt.Fprintln(stderr, "crudbench compare: want either -base-bin and -head-bin, or -base and -head URLs, and no arguments")
 		return cli.ExitUsage
 	}
 	for _, op := range strings.Split(*ops, ",") {
@@ -78,7 +79,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		cfg.BaseURL, cfg.HeadURL = "http://base", "http://head" // checked now, replaced below
 	}
 	if err := cfg.check(); err != nil {
-		fmt.Fprintln(stderr, "crudbench pair:", err)
+		fmt.Fprintln(stderr, "crudbench compare:", err)
 		return cli.ExitUsage
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -97,25 +98,25 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return Measure(ctx, cfg)
 	}()
 	if err != nil {
-		log.Error("pair failed", "err", err)
+		log.Error("compare failed", "err", err)
 		return cli.ExitFail
 	}
 	w := stdout
 	if *out != "" {
 		f, err := os.Create(*out)
 		if err != nil {
-			fmt.Fprintln(stderr, "crudbench pair:", err)
+			fmt.Fprintln(stderr, "crudbench compare:", err)
 			return cli.ExitFail
 		}
 		defer f.Close()
 		w = f
 	}
 	if err := Write(w, *arm, cfg.Rounds, res); err != nil {
-		fmt.Fprintln(stderr, "crudbench pair:", err)
+		fmt.Fprintln(stderr, "crudbench compare:", err)
 		return cli.ExitFail
 	}
 	if err := WriteSummary(stderr, *arm, res, 0.05); err != nil {
-		fmt.Fprintln(stderr, "crudbench pair:", err)
+		fmt.Fprintln(stderr, "crudbench compare:", err)
 		return cli.ExitFail
 	}
 	return cli.ExitOK

@@ -1,9 +1,9 @@
-// Package pair compares two builds of crudbench request by request: a base
+// Package compare compares two builds of crudbench request by request: a base
 // and a head server, each serving the same arm on its own database of one
 // PostgreSQL server, get the same requests in alternation (internal/paired),
 // and the head/base ratio of their request times is recorded per block in
 // the Go benchmark format, where crudbench gate reads it.
-package pair
+package compare
 
 import (
 	"context"
@@ -20,7 +20,7 @@ import (
 	"github.com/crudbench/crudbench/internal/paired"
 )
 
-// Ops are the operations a pair run can compare.
+// Ops are the operations a build comparison can send.
 var Ops = []string{"read", "update", "create", "list"}
 
 // Side names, as the targets of paired.Run.
@@ -149,7 +149,7 @@ func Measure(ctx context.Context, cfg Config) ([]OpResult, error) {
 			out[i].BaseNs = append(out[i].BaseNs, r.Mean(Base))
 			out[i].HeadNs = append(out[i].HeadNs, r.Mean(Head))
 		}
-		log.Debug("pair block done", "block", b+1, "of", cfg.Blocks)
+		log.Debug("compare block done", "block", b+1, "of", cfg.Blocks)
 	}
 	return out, nil
 }
@@ -175,7 +175,7 @@ func request(op string, run int64, n, rows int) req {
 	case "create":
 		return req{http.MethodPost, "/users", fmt.Sprintf(`{"name":"pair %d","email":"pair-%d-%d@example.com","age":%d}`, n, run, n, n%100), http.StatusCreated}
 	}
-	panic("pair: unknown op " + op) // Config.check rejects it first
+	panic("compare: unknown op " + op) // Config.check rejects it first
 }
 
 // do sends r to base and reads the whole answer.
