@@ -18,21 +18,47 @@ import (
 
 const usage = `Usage:
 
+	crudbench compare -arms pgx,sql,ent [flags]
+	crudbench compare -target name=N,url=URL[,dsn=DSN][,pid=PID][,cgroup=DIR] ... [flags]
+	crudbench compare -bin NAME=BIN -bin NAME=BIN -arm ARM [flags]
 	crudbench compare -base-bin BIN -head-bin BIN [flags]
 	crudbench compare -base URL -head URL [flags]
 
-Compare compares two builds of crudbench request by request ("pair" is
-an older name of this command and still works). With -base-bin
-and -head-bin it starts one PostgreSQL server (CRUDBENCH_POSTGRES) and
-"BIN serve -arm ARM" of each build on it, each with a database of its own,
-and stops them all at the end; with -base and -head it uses two servers
-already running, seeded with -rows users.
+Compare measures servers side by side in time ("pair" is an older name of
+this command and still works).
 
-Every round sends the same request to base and to head, in an order that
-alternates, and times each. A block is -rounds rounds of one op; its
-sample is the head/base ratio of the two sides' total times. The blocks of
-the ops take turns. Results go to stdout (or -o) in the Go benchmark
-format, one line per block:
+N targets (-arms, -target, -bin): arms and builds are "crudbench serve"
+children it starts on one PostgreSQL server (CRUDBENCH_POSTGRES), each on
+its own clone of one database seeded with -rows users; URL targets are
+servers already running, named with the DSN of the database they serve and
+the PID of their process tree where known. The first target is the
+reference; a control, the reference a second time in its own process on
+its own clone (named with a trailing '), is added for arms and builds; for
+URL targets, start one and name it so. Per op it runs, in rounds whose
+order is a fresh shuffle from -seed:
+
+  capacity: each target in turn gets a -slice of closed-loop load from
+    -clients clients, the first -discard of it not counted; -slices rounds;
+    per round, each target's throughput over the reference's;
+  CPU per request over the same slices: the server's process tree
+    (/proc/PID/task/*/schedstat, or cgroup v2 cpu.stat), its PostgreSQL
+    backends (pg_stat_activity by database, read from /proc), and this
+    process, divided by the requests answered;
+  tail latency at equal load: each target in turn gets a -tail-slice of
+    open-loop load at -tail-fraction of the slowest target's capacity,
+    latency from the intended send time; -tail-slices rounds; p50, p95 and
+    p99 pooled over the rounds (a percentile is named only with 10 samples
+    beyond it), bootstrap intervals over rounds;
+  memory: PSS and RSS summed over each server's process tree at idle and
+    after the ops, and each server binary's size.
+
+Results go to stdout (or -o) in the Go benchmark format (BenchmarkCompare*
+families, which crudbench report reads); a summary goes to stderr.
+
+Two builds (-base-bin and -head-bin, or -base and -head URLs): every round
+sends the same request to base and to head, one at a time, and times each.
+A block is -rounds rounds of one op; its sample is the head/base ratio of
+the two sides' times. Results, one line per block:
 
 	BenchmarkPair/arm=pgx/op=read  200  1.0021 head/base  151200 base-ns/op  151500 head-ns/op
 
@@ -51,16 +77,24 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.HeadURL, "head", "", "base `URL` of a running head server")
 	baseBin := fs.String("base-bin", "", "crudbench `binary` of the base build, to start")
 	headBin := fs.String("head-bin", "", "crudbench `binary` of the head build, to start")
-	arm := fs.String("arm", "pgx", "arm the servers serve (started with it, or named so in the results)")
-	ops := fs.String("ops", strings.Join(Ops, ","), "ops to compare, comma-separated")
+	arm := fs.String("arm", "pgx", "arm the builds serve (started with it, or named so in the results)")
+	ops := fs.String("ops", strings.Join(Ops, ","), "ops to compare, comma-separated: "+strings.Join(Ops, ", "))
 	fs.IntVar(&cfg.Rounds, "rounds", 400, "rounds (one request to each side) per block")
 	fs.IntVar(&cfg.Blocks, "blocks", 30, "blocks per op: the ratio samples")
 	fs.IntVar(&cfg.Warmup, "warmup", 200, "unrecorded rounds per op before the first block")
 	fs.IntVar(&cfg.Rows, "rows", serve.DefaultRows, "users seeded in each database")
 	out := fs.String("o", "", "write the results to this `file` instead of stdout")
 	maxTime := fs.Duration("max-time", 30*time.Minute, "give up after this long")
+	n := nFlags(fs)
 	if code, ok := cli.Parse(fs, args, stderr, usage); !ok {
 		return code
+	}
+	if n.any() {
+		if *baseBin != "" || *headBin != "" || cfg.BaseURL != "" || cfg.HeadURL != "" || fs.NArg() > 0 {
+			fmt.Fprintln(stderr, "crudbench compare: -arms, -target and -bin do not mix with -base, -head, -base-bin, -head-bin or arguments")
+			return cli.ExitUsage
+		}
+		return n.main(args, *arm, *ops, cfg.Rows, *out, *maxTime, stderr, stdout)
 	}
 	started := *baseBin != "" || *headBin != ""
 	urls := cfg.BaseURL != "" || cfg.HeadURL != ""
