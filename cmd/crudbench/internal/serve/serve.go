@@ -53,7 +53,7 @@ type Config struct {
 	// (CREATE DATABASE … TEMPLATE) instead of being seeded anew.
 	Template string
 	Stdout   io.Writer    // receives the ready line; nil discards it
-	Logger *slog.Logger // nil means slog.Default()
+	Logger   *slog.Logger // nil means slog.Default()
 }
 
 // MinRows is the fewest users Run seeds: the relation users must exist.
