@@ -138,9 +138,10 @@ func WriteN(w io.Writer, config [][2]string, names []string, runs []OpRun, mem [
 	return nil
 }
 
-// unit writes " v unit" if v is a number.
+// unit writes " v unit" if v is a positive number: a figure that was
+// not measured, or a ratio to one, is left out.
 func unit(b *bytes.Buffer, v float64, u string) {
-	if !math.IsNaN(v) && !math.IsInf(v, 0) {
+	if v > 0 && !math.IsInf(v, 0) {
 		fmt.Fprintf(b, "\t%.6g %s", v, u)
 	}
 }
