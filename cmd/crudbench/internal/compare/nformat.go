@@ -34,7 +34,11 @@ var NUnits = []string{
 	"Unit p50-ns/op better=lower",
 	"Unit p95-ns/op better=lower",
 	"Unit p99-ns/op better=lower",
+	"Unit p95-lo-ns/op better=lower",
+	"Unit p95-hi-ns/op better=lower",
 	"Unit p95-ratio better=lower",
+	"Unit p95-ratio-lo better=lower",
+	"Unit p95-ratio-hi better=lower",
 	"Unit pss-bytes better=lower assume=exact",
 	"Unit rss-bytes better=lower assume=exact",
 	"Unit binary-bytes better=lower assume=exact",
@@ -119,8 +123,13 @@ func WriteN(w io.Writer, config [][2]string, names []string, runs []OpRun, mem [
 					fmt.Fprintf(&b, "\t%d %s-ns/op", tl.q[i], q)
 				}
 			}
-			if t > 0 && tl.ok[1] {
+			if tl.lo > 0 {
+				fmt.Fprintf(&b, "\t%d p95-lo-ns/op\t%d p95-hi-ns/op", tl.lo, tl.hi)
+			}
+			if t > 0 && tl.ratio.N > 0 {
 				unit(&b, tl.ratio.Mean, "p95-ratio")
+				unit(&b, tl.ratio.Lo, "p95-ratio-lo")
+				unit(&b, tl.ratio.Hi, "p95-ratio-hi")
 			}
 			b.WriteByte('\n')
 		}

@@ -77,7 +77,7 @@ func (w *doc) build() {
 	w.ormVsRaw()
 	w.floor()
 	w.memory()
-	w.openLoad()
+	w.throughputCPUMemory()
 	w.warnings()
 }
 
