@@ -9,16 +9,12 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/crudbench/crudbench"
-	"github.com/crudbench/crudbench/bun"
-	"github.com/crudbench/crudbench/ent"
-	"github.com/crudbench/crudbench/gorm"
 	"github.com/crudbench/crudbench/internal/dbconf"
 	"github.com/crudbench/crudbench/internal/suite"
-	"github.com/crudbench/crudbench/rawsql"
-	"github.com/crudbench/crudbench/sqlc"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -48,18 +44,19 @@ type onPool func(*pgxpool.Pool) (crudbench.Store, error)
 // closing the arm closes the pool.
 type onDB func(*sql.DB) (crudbench.Store, error)
 
-// stores maps every arm and variant of suite.Arms and suite.Variants to
-// the store it serves.
-var stores = map[string]any{
-	"pgx":       onPool(func(p *pgxpool.Pool) (crudbench.Store, error) { return rawsql.NewPGX(p), nil }),
-	"sql":       onDB(func(db *sql.DB) (crudbench.Store, error) { return rawsql.NewSQL(db), nil }),
-	"ent":       onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewStore(db), nil }),
-	"ent-lean":  onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewLeanStore(db), nil }),
-	"gorm":      onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewStore(db) }),
-	"gorm-tx":   onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewTxStore(db) }),
-	"gorm-save": onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewSaveStore(db) }),
-	"bun":       onDB(func(db *sql.DB) (crudbench.Store, error) { return bun.NewStore(db), nil }),
-	"sqlc":      onPool(func(p *pgxpool.Pool) (crudbench.Store, error) { return sqlc.NewStore(p), nil }),
+// stores maps every arm and variant of suite.Arms and suite.Variants that
+// this build links to the store it serves. Each library's arms register in
+// a file of their own (open_<arm>.go) under a build constraint, so that
+// "go build -tags crudbench_onearm,crudbench_<arm>" links that library
+// alone: a server's memory and binary size are then its library's own.
+// Without crudbench_onearm every arm is linked.
+var stores = map[string]any{}
+
+// register adds arms' stores; the open_<arm>.go files call it from init.
+func register(m map[string]any) {
+	for name, open := range m {
+		stores[name] = open
+	}
 }
 
 // OnDB returns how the named arm or variant builds its store on a
@@ -84,9 +81,20 @@ var options = map[string][]dbconf.Option{
 // Options returns the connection settings the named arm adds to dbconf's.
 func Options(name string) []dbconf.Option { return options[name] }
 
-// Names returns the names Open accepts: the arms, then their variants.
+// Names returns the names Open accepts: the arms, then their variants,
+// of those this build links (all of them, unless built with
+// crudbench_onearm).
 func Names() []string {
-	return append(slices.Clone(suite.Arms), suite.VariantNames()...)
+	all := append(slices.Clone(suite.Arms), suite.VariantNames()...)
+	return slices.DeleteFunc(all, func(n string) bool { _, ok := stores[n]; return !ok })
+}
+
+// BuildTags returns the build tags of a binary that links only the named
+// arm's library (a variant links its arm's): crudbench_onearm and
+// crudbench_<arm>.
+func BuildTags(name string) string {
+	arm, _, _ := strings.Cut(name, "-")
+	return "crudbench_onearm,crudbench_" + arm
 }
 
 // Open opens the named arm or variant on dsn; tracer, if not nil, sees

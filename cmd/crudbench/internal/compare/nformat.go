@@ -267,8 +267,12 @@ func WriteNSummary(w io.Writer, names []string, runs []OpRun, av Availability, s
 			}
 			rows = append(rows, row)
 		}
-		fmt.Fprintf(&b, "crudbench compare, op %s (open-loop rate %d/s; ratios to %s, geometric mean and 95%% interval over rounds)\n%s\n",
-			r.Op, r.Rate, names[0], table.Text(rows, table.RightFrom(len(rows[0]), 1)))
+		rate := "no open loop"
+		if r.Rate > 0 {
+			rate = fmt.Sprintf("open-loop rate %d/s", r.Rate)
+		}
+		fmt.Fprintf(&b, "crudbench compare, op %s (%s; ratios to %s, geometric mean and 95%% interval over rounds)\n%s\n",
+			r.Op, rate, names[0], table.Text(rows, table.RightFrom(len(rows[0]), 1)))
 	}
 	for t, name := range names {
 		if av.App[t] != "" {

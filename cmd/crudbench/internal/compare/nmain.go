@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -35,6 +36,7 @@ type nOpts struct {
 	run           RunConfig
 	seed          *uint64
 	noControl     *bool
+	buildArms     *bool
 }
 
 func nFlags(fs *flag.FlagSet) *nOpts {
@@ -51,6 +53,7 @@ func nFlags(fs *flag.FlagSet) *nOpts {
 	fs.IntVar(&n.run.TailSlices, "tail-slices", 12, "open-loop slices per target and op; 0 skips tail latency")
 	fs.Float64Var(&n.run.TailFraction, "tail-fraction", 0.5, "open-loop rate as a fraction of the slowest target's capacity")
 	n.seed = fs.Uint64("seed", 0, "seed of the order of the rounds; 0 picks one from the clock (it is written with the results)")
+	n.buildArms = fs.Bool("build-arms", false, "build a binary per arm that links only its library (go build -tags crudbench_onearm,crudbench_ARM ./cmd/crudbench, run in the module's root) and serve each arm with its own")
 	n.noControl = fs.Bool("no-control", false, "do not add the reference's control to the arms or builds")
 	return n
 }
@@ -120,6 +123,24 @@ func (n *nOpts) main(args []string, arm, ops string, rows int, out string, maxTi
 		}
 		return strings.TrimSuffix(name, ControlSuffix)
 	}
+	if *n.buildArms {
+		if *n.armBins != "" || len(exes) > 0 {
+			return usageErr(errors.New("-build-arms does not mix with -arm-bins or -bin"))
+		}
+		dir, err := os.MkdirTemp("", "crudbench-arms-")
+		if err != nil {
+			log.Error("compare failed", "err", err)
+			return cli.ExitFail
+		}
+		defer os.RemoveAll(dir)
+		for _, name := range names {
+			if err := buildArm(armOf(name), dir, stderr); err != nil {
+				log.Error("compare failed", "err", err)
+				return cli.ExitFail
+			}
+		}
+		*n.armBins = dir
+	}
 	bin := func(name string) study.Exe {
 		if e, ok := exes[name]; ok {
 			return e
@@ -155,7 +176,12 @@ func (n *nOpts) main(args []string, arm, ops string, rows int, out string, maxTi
 	provider := "given by each target's DSN"
 	err = func() (err error) {
 		if len(names) > 0 {
-			a, err := StartArms(ctx, names, armOf, bin, rows, log, stderr)
+			own, cleanup, err := ownCopies(names, bin)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			a, err := StartArms(ctx, names, armOf, own, rows, log, stderr)
 			if err != nil {
 				return err
 			}
@@ -221,6 +247,57 @@ func (n *nOpts) main(args []string, arm, ops string, rows int, out string, maxTi
 		return cli.ExitFail
 	}
 	return cli.ExitOK
+}
+
+// ownCopies copies each started target's executable to a file of its own,
+// so that no two servers, and not this process, share code pages: a shared
+// page is in the cache for both, which favours whichever runs second, and
+// splits PSS between them. It returns the copies by target name.
+func ownCopies(names []string, bin func(string) study.Exe) (func(string) study.Exe, func(), error) {
+	dir, err := os.MkdirTemp("", "crudbench-servers-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("making a directory for the servers' binaries: %w", err)
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	exes := map[string]study.Exe{}
+	for i, name := range names {
+		exe := slices.Clone(bin(name))
+		dst := filepath.Join(dir, fmt.Sprintf("crudbench-%d-%s", i, strings.ReplaceAll(name, ControlSuffix, "-control")))
+		if err := copyFile(dst, exe[0]); err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+		exe[0] = dst
+		exes[name] = exe
+	}
+	return func(name string) study.Exe { return exes[name] }, cleanup, nil
+}
+
+// copyFile copies the executable src to dst.
+func copyFile(dst, src string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return fmt.Errorf("copying a server binary: %w", err)
+	}
+	if err := os.WriteFile(dst, b, 0o755); err != nil {
+		return fmt.Errorf("copying a server binary: %w", err)
+	}
+	return nil
+}
+
+// buildArm builds a crudbench binary that links only arm's library into
+// dir/crudbench-ARM, unless it is there already.
+func buildArm(arm, dir string, stderr io.Writer) error {
+	out := filepath.Join(dir, "crudbench-"+arm)
+	if _, err := os.Stat(out); err == nil {
+		return nil
+	}
+	cmd := exec.Command("go", "build", "-tags", arms.BuildTags(arm), "-o", out, "./cmd/crudbench")
+	cmd.Stdout, cmd.Stderr = stderr, stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("building the %s binary (go build -tags %s ./cmd/crudbench, in the module's root): %w", arm, arms.BuildTags(arm), err)
+	}
+	return nil
 }
 
 // memRows measures the memory of each target whose process tree is known.
