@@ -102,9 +102,7 @@ func (n *nOpts) main(args []string, arm, ops string, rows int, out string, maxTi
 			exes[ref+ControlSuffix] = e
 		}
 	}
-	for _, op := range splitList(ops) {
-		n.run.Ops = append(n.run.Ops, op)
-	}
+	n.run.Ops = append(n.run.Ops, splitList(ops)...)
 	n.run.Rows = rows
 	n.run.Log = log
 	seed := *n.seed

@@ -110,15 +110,14 @@ type Availability struct {
 
 // probe is what measures one target: its HTTP client, and its CPU meters.
 type probe struct {
-	t        Target
-	client   *http.Client
-	tree     []int
-	app, pg  cpuMeter
-	conn     *pgx.Conn // to the target's database, for its backends
-	hosts    map[int]int
-	appWhy   string
-	pgWhy    string
-	selfTIDs []int
+	t       Target
+	client  *http.Client
+	tree    []int
+	app, pg cpuMeter
+	conn    *pgx.Conn // to the target's database, for its backends
+	hosts   map[int]int
+	appWhy  string
+	pgWhy   string
 }
 
 func newProbe(ctx context.Context, t Target, clients int, timeout time.Duration) *probe {

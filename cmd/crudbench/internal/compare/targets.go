@@ -110,11 +110,9 @@ const seedDB = "crudbench_compare_seed"
 // names, each on a clone of that database. armOf gives the arm a name
 // serves, bin the executable to run for it. Children's logs go to logw.
 func StartArms(ctx context.Context, names []string, armOf func(string) string, bin func(string) study.Exe, rows int, log *slog.Logger, logw io.Writer) (_ *Arms, err error) {
-	opts := pgserver.OptionsFromEnv()
-	opts.Logger = log
-	pg, err := pgserver.Start(ctx, opts)
+	pg, err := startPostgres(ctx, log)
 	if err != nil {
-		return nil, fmt.Errorf("starting PostgreSQL: %w", err)
+		return nil, err
 	}
 	a := &Arms{pg: pg}
 	defer func() {
@@ -154,16 +152,35 @@ func (a *Arms) Provider() string { return a.pg.Provider() }
 // Stop stops the children, which drop their databases, drops the seeded
 // database, and stops PostgreSQL.
 func (a *Arms) Stop() error {
-	var errs []error
-	for _, c := range a.children {
-		errs = append(errs, c.Stop())
-	}
+	var dropErr error
 	if a.dropSeed != nil {
-		errs = append(errs, a.dropSeed())
+		// The children hold no connection to the seed: it drops first.
+		dropErr = a.dropSeed()
+	}
+	return errors.Join(dropErr, stopAll(a.children, a.pg))
+}
+
+// startPostgres provisions one PostgreSQL server as the tests do
+// (CRUDBENCH_POSTGRES).
+func startPostgres(ctx context.Context, log *slog.Logger) (*pgserver.Server, error) {
+	opts := pgserver.OptionsFromEnv()
+	opts.Logger = log
+	pg, err := pgserver.Start(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("starting PostgreSQL: %w", err)
+	}
+	return pg, nil
+}
+
+// stopAll stops the children, which drop their databases, then pg.
+func stopAll(children []*study.Child, pg *pgserver.Server) error {
+	var errs []error
+	for _, c := range children {
+		errs = append(errs, c.Stop())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := a.pg.Stop(ctx); err != nil {
+	if err := pg.Stop(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("stopping PostgreSQL: %w", err))
 	}
 	return errors.Join(errs...)
