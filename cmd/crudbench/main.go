@@ -9,6 +9,7 @@
 //	crudbench serve -arm pgx|sql|ent [flags]
 //	crudbench load -url URL [flags]
 //	crudbench study load|memory [flags]
+//	crudbench compare -arms pgx,sql,ent [flags]
 //	crudbench compare -base-bin BIN -head-bin BIN [flags]
 //	crudbench help [gate|report|serve|load|study|compare]
 //	crudbench -version
@@ -49,6 +50,7 @@ const usage = `Usage:
 	crudbench serve -arm pgx|sql|ent [flags]
 	crudbench load -url URL [flags]
 	crudbench study load|memory [flags]
+	crudbench compare -arms pgx,sql,ent [flags]
 	crudbench compare -base-bin BIN -head-bin BIN [flags]
 	crudbench help [gate|report|serve|load|study|compare]
 	crudbench -version
@@ -60,8 +62,9 @@ Commands:
 	serve   serve one arm over HTTP on a seeded PostgreSQL
 	load    send open-loop load at a constant rate to a server
 	study   load and memory studies of every arm, each in its own process
-	compare compare two builds request by request (head/base time ratios);
-	        "pair" is an alias
+	compare compare servers side by side: arms, builds or running servers
+	        (capacity, CPU per request, tail latency, memory), or two builds
+	        request by request (head/base time ratios); "pair" is an alias
 	help    print this text, or the flags and exit codes of a command
 
 Flags:

@@ -73,7 +73,8 @@ func TestUsageDocumentsEveryFlag(t *testing.T) {
 		cmd  string
 		want []string
 	}{
-		{"compare", []string{"-base-bin", "-head-bin", "-base", "-head", "-arm", "-ops", "-rounds", "-blocks", "-warmup", "-rows", "-o", "Exit codes"}},
+		{"compare", []string{"-base-bin", "-head-bin", "-base", "-head", "-arm", "-ops", "-rounds", "-blocks", "-warmup", "-rows", "-o", "Exit codes",
+			"-arms", "-target", "-bin", "-clients", "-slice", "-slices", "-discard", "-tail-slice", "-tail-slices", "-tail-fraction", "-seed", "-arm-bins", "-build-arms", "-no-control"}},
 		{"gate", []string{"-threshold", "-pair", "-pair-threshold", "Holm", "primary", "-alpha", "-metrics", "-format", "0  no regression", "1  at least one metric regressed", "2  the gate could not decide", "3  usage or input error"}},
 		{"report", []string{"-o dir", "0  report written", "3  usage or input error"}},
 	}
@@ -101,6 +102,14 @@ func TestCompareUsage(t *testing.T) {
 		{"-base-bin", "a", "-head", "http://127.0.0.1:1"},
 		{"-base", "http://a", "-head", "http://b", "-ops", "delete"},
 		{"-base", "http://a", "-head", "http://b", "extra"},
+		{"-arms", "nosuch"},
+		{"-arms", "pgx", "-base", "http://a"},
+		{"-arms", "pgx", "-slices", "1"},
+		{"-arms", "pgx", "-ops", "delete"},
+		{"-target", "name=a,url=ftp://b"},
+		{"-target", "name=a,url=http://b"}, // no second target
+		{"-bin", "nameonly"},
+		{"-arms", "pgx", "-build-arms", "-arm-bins", "/tmp"},
 	} {
 		for _, name := range []string{"compare", "pair"} {
 			var stdout, stderr bytes.Buffer

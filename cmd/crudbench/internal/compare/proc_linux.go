@@ -41,7 +41,9 @@ func statFields(path string) ([]string, error) {
 	return f, nil
 }
 
-// treePIDs returns root and every process descended from it.
+// treePIDs returns root and every process descended from it, except
+// PostgreSQL's: a server that started its own PostgreSQL has that
+// counted with the backends.
 func treePIDs(root int) ([]int, error) {
 	if _, err := os.Stat(fmt.Sprintf("/proc/%d", root)); err != nil {
 		return nil, fmt.Errorf("process %d: %w", root, err)
@@ -66,7 +68,12 @@ func treePIDs(root int) ([]int, error) {
 	}
 	out := []int{root}
 	for i := 0; i < len(out); i++ {
-		out = append(out, kids[out[i]]...)
+		for _, k := range kids[out[i]] {
+			if c, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", k)); err == nil && strings.TrimSpace(string(c)) == "postgres" {
+				continue
+			}
+			out = append(out, k)
+		}
 	}
 	return out, nil
 }
