@@ -1,8 +1,19 @@
-// Package compare compares two builds of crudbench request by request: a base
-// and a head server, each serving the same arm on its own database of one
-// PostgreSQL server, get the same requests in alternation (internal/paired),
-// and the head/base ratio of their request times is recorded per block in
-// the Go benchmark format, where crudbench gate reads it.
+// Package compare measures servers side by side in time.
+//
+// With N targets (Run) — arms it starts on clones of one seeded database,
+// builds, or servers already running — the targets take turns in short
+// slices, in an order shuffled afresh every round (Order): closed-loop
+// capacity slices with the CPU each request cost in the server's process
+// tree, its PostgreSQL backends and the load generator, then open-loop
+// slices at one rate for all for tail latency; ratios to the reference
+// (the first target) are taken within a round, and a control (the
+// reference twice) shows the harness's own bias.
+//
+// With two builds (Measure), a base and a head server, each serving the
+// same arm on its own database of one PostgreSQL server, get the same
+// requests in alternation (internal/paired), and the head/base ratio of
+// their request times is recorded per block in the Go benchmark format,
+// where crudbench gate reads it.
 package compare
 
 import (
