@@ -51,7 +51,12 @@ func printConfig(s *pgserver.Server) error {
 	}
 	fmt.Printf("provider: %s\npostgres: %s\ndurable: %s\nfsync: %s\nsynchronous_commit: %s\nfull_page_writes: %s\nshared_buffers: %s\n",
 		s.Provider(), version, durable, fsync, syncCommit, fpw, sharedBuffers)
+	order, err := pairedOrder()
+	if err != nil {
+		return err
+	}
 	fmt.Printf("pool: %d\nquery_mode: %s\nrows: %d\n", pool, mode, rows)
+	fmt.Print(order.ConfigLines())
 	for _, m := range armModules {
 		fmt.Printf("%s: %s\n", m[0], modVersion(m[1]))
 	}

@@ -6,12 +6,13 @@
 //
 //	crudbench gate [flags] base.txt head.txt
 //	crudbench report [flags] results.txt...
-//	crudbench serve -arm pgx|sql|ent [flags]
+//	crudbench serve -arm ARM [flags]
 //	crudbench load -url URL [flags]
 //	crudbench study load|memory [flags]
 //	crudbench compare -arms pgx,sql,ent [flags]
 //	crudbench compare -base-bin BIN -head-bin BIN [flags]
-//	crudbench help [gate|report|serve|load|study|compare]
+//	crudbench soak [flags]
+//	crudbench help [gate|report|serve|load|study|compare|soak]
 //	crudbench -version
 //
 // Run "crudbench help gate" or "crudbench help report" for the flags and
@@ -26,11 +27,14 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strings"
 
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/compare"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/load"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/serve"
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/soak"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/study"
+	"github.com/crudbench/crudbench/internal/arms"
 )
 
 // Exit codes shared by the commands. 1 and 2 are the gate's verdicts;
@@ -43,16 +47,20 @@ const (
 	exitUsage      = 3 // bad flags or arguments, an unreadable or unparsable file, output not written
 )
 
-const usage = `Usage:
+// usage is the top-level help; ARM lists the arms of package arms' table.
+var usage = strings.ReplaceAll(usageText, "ARM|…", arms.Usage(arms.Names()))
+
+const usageText = `Usage:
 
 	crudbench gate [flags] base.txt head.txt
 	crudbench report [flags] results.txt...
-	crudbench serve -arm pgx|sql|ent [flags]
+	crudbench serve -arm ARM|… [flags]
 	crudbench load -url URL [flags]
 	crudbench study load|memory [flags]
 	crudbench compare -arms pgx,sql,ent [flags]
 	crudbench compare -base-bin BIN -head-bin BIN [flags]
-	crudbench help [gate|report|serve|load|study|compare]
+	crudbench soak [flags]
+	crudbench help [gate|report|serve|load|study|compare|soak]
 	crudbench -version
 
 Commands:
@@ -65,6 +73,7 @@ Commands:
 	compare compare servers side by side: arms, builds or running servers
 	        (capacity, CPU per request, tail latency, memory), or two builds
 	        request by request (head/base time ratios); "pair" is an alias
+	soak    every arm under long open-loop load, PostgreSQL restarted midway
 	help    print this text, or the flags and exit codes of a command
 
 Flags:
@@ -88,6 +97,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"compare": compare.Main,
 	"pair":    compare.Main, // the older name
 	"study":   study.Main,
+	"soak":    soak.Main,
 }
 
 // run dispatches to a command and returns the process exit code.

@@ -7,11 +7,11 @@ import (
 
 	"github.com/crudbench/crudbench"
 	"github.com/crudbench/crudbench/bun"
+	"github.com/crudbench/crudbench/internal/dbconf"
 )
 
-// The bun arm: linked unless the build links one other arm only.
 func init() {
-	register(map[string]any{
-		"bun": onDB(func(db *sql.DB) (crudbench.Store, error) { return bun.NewStore(db), nil }),
-	})
+	// bun writes values into the SQL text; its documentation sets pgx to
+	// the simple protocol (see package bun).
+	register("bun", onDB(func(db *sql.DB) (crudbench.Store, error) { return bun.NewStore(db), nil }), dbconf.SimpleProtocol)
 }

@@ -9,10 +9,7 @@ import (
 	"github.com/crudbench/crudbench/ent"
 )
 
-// The ent arms and variants: linked unless the build links one other arm only.
 func init() {
-	register(map[string]any{
-		"ent":      onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewStore(db), nil }),
-		"ent-lean": onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewLeanStore(db), nil }),
-	})
+	register("ent", onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewStore(db), nil }))
+	register("ent-lean", onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewLeanStore(db), nil }))
 }

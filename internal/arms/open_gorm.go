@@ -9,11 +9,8 @@ import (
 	"github.com/crudbench/crudbench/gorm"
 )
 
-// The gorm arms and variants: linked unless the build links one other arm only.
 func init() {
-	register(map[string]any{
-		"gorm":      onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewStore(db) }),
-		"gorm-tx":   onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewTxStore(db) }),
-		"gorm-save": onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewSaveStore(db) }),
-	})
+	register("gorm", onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewStore(db) }))
+	register("gorm-tx", onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewTxStore(db) }))
+	register("gorm-save", onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewSaveStore(db) }))
 }

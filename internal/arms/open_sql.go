@@ -9,9 +9,6 @@ import (
 	"github.com/crudbench/crudbench/rawsql"
 )
 
-// The sql arm: linked unless the build links one other arm only.
 func init() {
-	register(map[string]any{
-		"sql": onDB(func(db *sql.DB) (crudbench.Store, error) { return rawsql.NewSQL(db), nil }),
-	})
+	register("sql", onDB(func(db *sql.DB) (crudbench.Store, error) { return rawsql.NewSQL(db), nil }))
 }

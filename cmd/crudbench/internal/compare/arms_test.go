@@ -14,6 +14,7 @@ import (
 
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/serve"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/study"
+	"github.com/crudbench/crudbench/internal/paired"
 )
 
 // childEnv makes this test binary run the serve command instead of tests,
@@ -36,8 +37,8 @@ func TestArmsOnClonesOfOneSeed(t *testing.T) {
 	defer cancel()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	rows := serve.MinRows
-	a, err := StartArms(ctx, []string{"pgx", "pgx" + ControlSuffix},
-		func(n string) string { return strings.TrimSuffix(n, ControlSuffix) },
+	a, err := StartArms(ctx, []string{"pgx", paired.ControlName("pgx")},
+		func(n string) string { return strings.TrimSuffix(n, "'") },
 		func(string) study.Exe { return study.Exe{os.Args[0]} }, rows, log, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +72,7 @@ func TestArmsOnClonesOfOneSeed(t *testing.T) {
 		}
 	}
 	runs, av, err := Run(ctx, RunConfig{Targets: a.Targets, Ops: []string{"read"}, Rows: rows, Clients: 2,
-		Slice: 50 * time.Millisecond, Slices: 2, Discard: 0.2, Seed: 1})
+		Slice: 50 * time.Millisecond, Slices: 2, Discard: 0.2, Order: paired.Config{Design: paired.Shuffle, Seed: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,8 @@
 //
 // With two builds (Measure), a base and a head server, each serving the
 // same arm on its own database of one PostgreSQL server, get the same
-// requests in alternation (internal/paired), and the head/base ratio of
+// requests in alternation, each round in an order drawn from a seeded
+// generator (internal/paired), and the head/base ratio of
 // their request times is recorded per block in the Go benchmark format,
 // where crudbench gate reads it.
 package compare
@@ -54,6 +55,9 @@ type Config struct {
 	// Rows is how many users each server has seeded; reads and updates
 	// pick ids from 1..Rows.
 	Rows int
+	// Order is the design and seed of each round's order; a zero Design
+	// means paired.Shuffle.
+	Order paired.Config
 	// Timeout bounds each request; 0 means 30 s.
 	Timeout time.Duration
 	Log     *slog.Logger // nil means slog.Default()
@@ -98,7 +102,8 @@ func (c *Config) check() error {
 
 // Measure runs the comparison: for each op, Warmup rounds, then Blocks
 // blocks of Rounds rounds, the ops taking turns block by block. Every round
-// sends the same request to base and head, in an order that rotates.
+// sends the same request to base and head, in an order cfg.Order draws,
+// one stream per op.
 func Measure(ctx context.Context, cfg Config) ([]OpResult, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
@@ -124,6 +129,18 @@ func Measure(ctx context.Context, cfg Config) ([]OpResult, error) {
 	}()
 	run := time.Now().UnixNano()
 	next := make(map[string]int) // next round number per op, across warmup and blocks
+	orderConf := cfg.Order
+	if orderConf.Design == "" {
+		orderConf.Design = paired.Shuffle
+	}
+	orders := make(map[string]*paired.Order)
+	for _, op := range cfg.Ops {
+		o, err := orderConf.NewOrder(2, op)
+		if err != nil {
+			return nil, err
+		}
+		orders[op] = o
+	}
 	pass := func(op string, rounds int) (*paired.Result, error) {
 		first := next[op]
 		next[op] += rounds
@@ -136,7 +153,7 @@ func Measure(ctx context.Context, cfg Config) ([]OpResult, error) {
 				return do(ctx, clients[side], urls[side], request(op, run, first+round, cfg.Rows))
 			}})
 		}
-		return paired.Run(targets, rounds)
+		return paired.Run(targets, rounds, orders[op])
 	}
 	out := make([]OpResult, len(cfg.Ops))
 	for i, op := range cfg.Ops {

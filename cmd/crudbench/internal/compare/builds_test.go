@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/gate"
+	"github.com/crudbench/crudbench/internal/paired"
 )
 
 // fake is an HTTP server answering the four ops the way crudbench serve
@@ -145,5 +146,13 @@ func TestConfigCheck(t *testing.T) {
 		if c.check() == nil {
 			t.Errorf("%+v passed the check", c)
 		}
+	}
+}
+
+func TestMeasureRejectsAnUnknownOrder(t *testing.T) {
+	cfg := Config{BaseURL: "http://a", HeadURL: "http://b", Ops: []string{"read"}, Rounds: 1, Blocks: 2, Rows: 1,
+		Order: paired.Config{Design: "zigzag"}}
+	if _, err := Measure(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "zigzag") {
+		t.Errorf("an unknown order design: %v, want an error naming it", err)
 	}
 }

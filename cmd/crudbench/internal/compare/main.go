@@ -14,6 +14,7 @@ import (
 
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/cli"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/serve"
+	"github.com/crudbench/crudbench/internal/paired"
 )
 
 const usage = `Usage:
@@ -56,9 +57,11 @@ Results go to stdout (or -o) in the Go benchmark format (BenchmarkCompare*
 families, which crudbench report reads); a summary goes to stderr.
 
 Two builds (-base-bin and -head-bin, or -base and -head URLs): every round
-sends the same request to base and to head, one at a time, and times each.
-A block is -rounds rounds of one op; its sample is the head/base ratio of
-the two sides' times. Results, one line per block:
+sends the same request to base and to head, one at a time, in an order
+drawn from a seeded generator (CRUDBENCH_PAIRED_ORDER: shuffle or williams;
+CRUDBENCH_PAIRED_SEED: the seed, random when unset, recorded in the
+results' config lines), and times each. A block is -rounds rounds of one
+op; its sample is the head/base ratio of the two sides' times. Results, one line per block:
 
 	BenchmarkPair/arm=pgx/op=read  200  1.0021 head/base  151200 base-ns/op  151500 head-ns/op
 
@@ -100,6 +103,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	urls := cfg.BaseURL != "" || cfg.HeadURL != ""
 	if fs.NArg() > 0 || started == urls || (started && (*baseBin == "" || *headBin == "")) {
 		fmt.Fprintln(stderr, "crudbench compare: want either -base-bin and -head-bin, or -base and -head URLs, and no arguments")
+		return cli.ExitUsage
+	}
+	var err error
+	if cfg.Order, err = paired.ConfigFromEnv(); err != nil {
+		fmt.Fprintln(stderr, "crudbench compare:", err)
 		return cli.ExitUsage
 	}
 	for _, op := range strings.Split(*ops, ",") {
@@ -144,6 +152,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		defer f.Close()
 		w = f
+	}
+	if _, err := io.WriteString(w, cfg.Order.ConfigLines()); err != nil {
+		fmt.Fprintln(stderr, "crudbench compare:", err)
+		return cli.ExitFail
 	}
 	if err := Write(w, *arm, cfg.Rounds, res); err != nil {
 		fmt.Fprintln(stderr, "crudbench compare:", err)

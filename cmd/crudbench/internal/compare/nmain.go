@@ -20,6 +20,7 @@ import (
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/cli"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/study"
 	"github.com/crudbench/crudbench/internal/arms"
+	"github.com/crudbench/crudbench/internal/paired"
 )
 
 // multiFlag collects a repeated flag.
@@ -52,7 +53,7 @@ func nFlags(fs *flag.FlagSet) *nOpts {
 	fs.DurationVar(&n.run.TailSlice, "tail-slice", 500*time.Millisecond, "length of an open-loop slice")
 	fs.IntVar(&n.run.TailSlices, "tail-slices", 12, "open-loop slices per target and op; 0 skips tail latency")
 	fs.Float64Var(&n.run.TailFraction, "tail-fraction", 0.5, "open-loop rate as a fraction of the slowest target's capacity")
-	n.seed = fs.Uint64("seed", 0, "seed of the order of the rounds; 0 picks one from the clock (it is written with the results)")
+	n.seed = fs.Uint64("seed", 0, "seed of the order of the rounds; 0 takes "+paired.EnvSeed+" or draws one (it is written with the results); "+paired.EnvOrder+" picks the design")
 	n.buildArms = fs.Bool("build-arms", false, "build a binary per arm that links only its library (go build -tags crudbench_onearm,crudbench_ARM ./cmd/crudbench, run in the module's root) and serve each arm with its own")
 	n.noControl = fs.Bool("no-control", false, "do not add the reference's control to the arms or builds")
 	return n
@@ -97,19 +98,23 @@ func (n *nOpts) main(args []string, arm, ops string, rows int, out string, maxTi
 	}
 	if len(names) > 0 && !*n.noControl {
 		ref := names[0]
-		names = slices.Insert(names, 1, ref+ControlSuffix)
+		names = slices.Insert(names, 1, paired.ControlName(ref))
 		if e, ok := exes[ref]; ok {
-			exes[ref+ControlSuffix] = e
+			exes[paired.ControlName(ref)] = e
 		}
 	}
 	n.run.Ops = append(n.run.Ops, splitList(ops)...)
 	n.run.Rows = rows
 	n.run.Log = log
-	seed := *n.seed
-	if seed == 0 {
-		seed = uint64(time.Now().UnixNano())
+	order, err := paired.ConfigFromEnv()
+	if err != nil {
+		return usageErr(err)
 	}
-	n.run.Seed = seed
+	if *n.seed != 0 {
+		order.Seed = *n.seed
+	}
+	n.run.Order = order
+	seed := order.Seed
 	self, err := study.DefaultExe()
 	if err != nil {
 		log.Error("compare failed", "err", err)
@@ -119,7 +124,10 @@ func (n *nOpts) main(args []string, arm, ops string, rows int, out string, maxTi
 		if len(exes) > 0 {
 			return arm
 		}
-		return strings.TrimSuffix(name, ControlSuffix)
+		if ref, ok := paired.ControlOf(name); ok {
+			return ref
+		}
+		return name
 	}
 	if *n.buildArms {
 		if *n.armBins != "" || len(exes) > 0 {
@@ -189,8 +197,8 @@ func (n *nOpts) main(args []string, arm, ops string, rows int, out string, maxTi
 		}
 		targets = append(targets, urlTargets...)
 		n.run.Targets = targets
-		if len(names) == 0 && !slices.ContainsFunc(targets, func(t Target) bool { return t.Name == targets[0].Name+ControlSuffix }) {
-			log.Warn("no control: add the reference a second time as a target named " + targets[0].Name + ControlSuffix + " to see the harness's own bias")
+		if len(names) == 0 && !slices.ContainsFunc(targets, func(t Target) bool { return t.Name == paired.ControlName(targets[0].Name) }) {
+			log.Warn("no control: add the reference a second time as a target named " + paired.ControlName(targets[0].Name) + " to see the harness's own bias")
 		}
 		mem = append(mem, memRows(targets, "idle")...)
 		if runs, av, err = Run(ctx, n.run); err != nil {
@@ -210,7 +218,8 @@ func (n *nOpts) main(args []string, arm, ops string, rows int, out string, maxTi
 	config := [][2]string{
 		{"cpu-cores", fmt.Sprint(runtime.NumCPU())},
 		{"crudbench-compare-command", "crudbench compare " + strings.Join(args, " ")},
-		{"crudbench-compare-seed", fmt.Sprint(seed)},
+		{"paired-order", order.Design},
+		{"paired-seed", fmt.Sprint(seed)},
 		{"crudbench-compare-reference", tnames[0]},
 		{"crudbench-compare-targets", strings.Join(tnames, ",")},
 		{"crudbench-compare-postgres", provider},
@@ -260,7 +269,7 @@ func ownCopies(names []string, bin func(string) study.Exe) (func(string) study.E
 	exes := map[string]study.Exe{}
 	for i, name := range names {
 		exe := slices.Clone(bin(name))
-		dst := filepath.Join(dir, fmt.Sprintf("crudbench-%d-%s", i, strings.ReplaceAll(name, ControlSuffix, "-control")))
+		dst := filepath.Join(dir, fmt.Sprintf("crudbench-%d-%s", i, strings.ReplaceAll(name, "'", "-control")))
 		if err := copyFile(dst, exe[0]); err != nil {
 			cleanup()
 			return nil, nil, err

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,39 +14,6 @@ import (
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/results"
 	"github.com/crudbench/crudbench/internal/paired"
 )
-
-func TestOrderHasNoFixedNeighbours(t *testing.T) {
-	const n, rounds = 4, 6000
-	follows := make([][]int, n) // follows[a][b]: times b came right after a
-	for i := range follows {
-		follows[i] = make([]int, n)
-	}
-	o := NewOrder(1)
-	for range rounds {
-		p := o.Next(n)
-		for k := 1; k < n; k++ {
-			follows[p[k-1]][p[k]]++
-		}
-	}
-	// Each of the n(n-1) ordered pairs is expected rounds·(n-1)/(n(n-1)) times.
-	want := float64(rounds) / float64(n)
-	for a := range n {
-		for b := range n {
-			if a == b {
-				continue
-			}
-			if got := float64(follows[a][b]); got < 0.9*want || got > 1.1*want {
-				t.Errorf("%d followed %d %v times in %d rounds, want about %.0f", b, a, got, rounds, want)
-			}
-		}
-	}
-	x, y := NewOrder(42), NewOrder(42)
-	for range 10 {
-		if a, b := x.Next(5), y.Next(5); !slices.Equal(a, b) {
-			t.Fatalf("one seed gave two orders: %v and %v", a, b)
-		}
-	}
-}
 
 func TestCPUMeter(t *testing.T) {
 	var m cpuMeter
@@ -98,7 +64,7 @@ func TestRunSeesASlowerTarget(t *testing.T) {
 		targets = append(targets, Target{Name: x.name, URL: s.URL, PID: os.Getpid()})
 	}
 	cfg := RunConfig{Targets: targets, Ops: []string{"read"}, Rows: 100, Clients: 4, Slice: 100 * time.Millisecond, Slices: 4,
-		Discard: 0.2, TailSlice: 400 * time.Millisecond, TailSlices: 3, TailFraction: 1, Seed: 3}
+		Discard: 0.2, TailSlice: 400 * time.Millisecond, TailSlices: 3, TailFraction: 1, Order: paired.Config{Design: paired.Shuffle, Seed: 3}}
 	runs, av, err := Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +86,7 @@ func TestRunSeesASlowerTarget(t *testing.T) {
 		t.Errorf("slow/ref capacity %.2f, want well below 1", geo(s))
 	}
 	var out bytes.Buffer
-	if err := WriteN(&out, [][2]string{{"crudbench-compare-seed", "3"}}, []string{"ref", "ref'", "slow"}, runs, []MemRow{{Target: "ref", At: "idle", Mem: Mem{PSS: 1, RSS: 2}}}, 3); err != nil {
+	if err := WriteN(&out, [][2]string{{"paired-seed", "3"}}, []string{"ref", "ref'", "slow"}, runs, []MemRow{{Target: "ref", At: "idle", Mem: Mem{PSS: 1, RSS: 2}}}, 3); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "compare.txt")

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/load"
+	"github.com/crudbench/crudbench/internal/paired"
 )
 
 // RunConfig is an N-way comparison of running targets. The first target
@@ -36,9 +37,12 @@ type RunConfig struct {
 	TailSlice    time.Duration
 	TailSlices   int
 	TailFraction float64
-	Seed         uint64 // of the order of each round
-	Timeout      time.Duration
-	Log          *slog.Logger
+	// Order is the design and seed of each round's order (internal/paired;
+	// a zero Design means a shuffle): each op's capacity and tail rounds
+	// draw from streams of their own.
+	Order   paired.Config
+	Timeout time.Duration
+	Log     *slog.Logger
 }
 
 // CapOps are the ops a capacity comparison can send (load.Targeter's).
@@ -228,7 +232,7 @@ func selfCPU() map[int]int64 {
 
 // Run runs the comparison: per op, one unrecorded warm-up slice per
 // target, Slices capacity rounds, then TailSlices open-loop rounds; each
-// round visits every target once, in an order drawn afresh (Order).
+// round visits every target once, in an order cfg.Order draws.
 func Run(ctx context.Context, cfg RunConfig) ([]OpRun, Availability, error) {
 	var av Availability
 	if err := cfg.check(); err != nil {
@@ -246,7 +250,9 @@ func Run(ctx context.Context, cfg RunConfig) ([]OpRun, Availability, error) {
 		probes[i] = newProbe(ctx, t, cfg.Clients, cfg.Timeout)
 		defer probes[i].close(context.WithoutCancel(ctx))
 	}
-	order := NewOrder(cfg.Seed)
+	if cfg.Order.Design == "" {
+		cfg.Order.Design = paired.Shuffle
+	}
 	var out []OpRun
 	for _, op := range cfg.Ops {
 		r := OpRun{Op: op, Cap: make([][]Slice, len(probes)), Tail: make([][]Slice, len(probes))}
@@ -265,8 +271,16 @@ func Run(ctx context.Context, cfg RunConfig) ([]OpRun, Availability, error) {
 				return nil, av, err
 			}
 		}
+		capOrder, err := cfg.Order.NewOrder(len(probes), op+"/capacity")
+		if err != nil {
+			return nil, av, err
+		}
+		tailOrder, err := cfg.Order.NewOrder(len(probes), op+"/tail")
+		if err != nil {
+			return nil, av, err
+		}
 		for round := range cfg.Slices {
-			for _, i := range order.Next(len(probes)) {
+			for _, i := range capOrder.Next() {
 				self := selfCPU()
 				cs, err := trs[i]()
 				if err != nil {
@@ -290,7 +304,7 @@ func Run(ctx context.Context, cfg RunConfig) ([]OpRun, Availability, error) {
 			r.Rate = max(1, int(cfg.TailFraction*slowest))
 			log.Info("compare: capacity done; tail latency at equal load", "op", op, "rate", r.Rate)
 			for round := range cfg.TailSlices {
-				for _, i := range order.Next(len(probes)) {
+				for _, i := range tailOrder.Next() {
 					self := selfCPU()
 					s, err := openSlice(ctx, probes[i], op, cfg, r.Rate)
 					if err != nil {

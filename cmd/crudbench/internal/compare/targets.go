@@ -38,9 +38,6 @@ type Target struct {
 	Binary string
 }
 
-// ControlSuffix marks the control: the reference target a second time.
-const ControlSuffix = "'"
-
 // ParseTarget parses a -target value: comma-separated key=value pairs
 // name, url, and optionally dsn, pid, cgroup and bin.
 func ParseTarget(s string) (Target, error) {

@@ -102,7 +102,7 @@ func (w *doc) throughputCPUMemory() {
 				var cs, us paired.Summary
 				capRatio, cs = ci(k, "cap-ratio")
 				cpuRatio, us = ci(k, "cpu-ratio")
-				if name == ref+"'" {
+				if name == paired.ControlName(ref) {
 					if cs.N > 1 && (cs.Lo < 0.98 || cs.Hi > 1.02) {
 						w.warn.add(fmt.Sprintf("the control's capacity interval [%.3f, %.3f] is not within 1.00 ± 0.02: capacity ratios closer to 1 than that mean nothing", cs.Lo, cs.Hi), k.String())
 					}

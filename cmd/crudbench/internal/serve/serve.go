@@ -41,7 +41,7 @@ const ShutdownTimeout = 15 * time.Second
 
 // Config is what Run serves.
 type Config struct {
-	Arm    string // pgx, sql or ent
+	Arm    string // an arm or variant of package arms
 	Addr   string // host:port to listen on; port 0 picks a free one
 	Public bool   // allow a non-loopback Addr
 	Rows   int    // users to seed; at least MinRows
@@ -65,13 +65,13 @@ const MinRows = 2 * seed.RelationUsers
 func Main(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("crudbench serve", flag.ContinueOnError)
 	var cfg Config
-	fs.StringVar(&cfg.Arm, "arm", "", "arm to serve: "+fmt.Sprint(arms.Names()))
+	fs.StringVar(&cfg.Arm, "arm", "", "arm to serve: "+arms.Usage(arms.Names()))
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "address to listen on; port 0 picks a free port")
 	fs.BoolVar(&cfg.Public, "public", false, "allow listening on a non-loopback address")
 	fs.IntVar(&cfg.Rows, "rows", DefaultRows, "users to seed")
 	fs.StringVar(&cfg.DSNOut, "dsn-out", "", "write the database DSN to this file once seeded")
 	fs.StringVar(&cfg.Template, "template", "", "clone the database from this seeded `database` on the same server instead of seeding it")
-	if code, ok := cli.Parse(fs, args, stderr, `Usage: crudbench serve -arm pgx|sql|ent [flags]
+	if code, ok := cli.Parse(fs, args, stderr, `Usage: crudbench serve -arm `+arms.Usage(arms.Names())+` [flags]
 
 Starts PostgreSQL as the tests do (CRUDBENCH_POSTGRES), applies the schema,
 seeds the users and serves the HTTP API on one arm, plus GET /healthz,
