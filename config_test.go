@@ -83,6 +83,7 @@ var armModules = [][2]string{
 	{"gorm", "gorm.io/gorm"},
 	{"gorm-postgres", "gorm.io/driver/postgres"},
 	{"bun", "github.com/uptrace/bun"},
+	{"sqlx", "github.com/jmoiron/sqlx"},
 }
 
 // sqlcVersion returns the version of sqlc that generated sqlc/sqlcgen, as

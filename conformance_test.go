@@ -384,36 +384,50 @@ func (o outcome) String() string {
 }
 
 // TestConformance runs every case on every arm and checks that each arm's
-// status, body and database state equal the golden file.
+// status, body and database state equal the golden file. The arms of a
+// case run in parallel, each on its own database (with -update, one after
+// another, the first writing the golden file the others read).
 func TestConformance(t *testing.T) {
 	servers := apitest.MustServeAll(t, apitest.Options{})
 	for _, c := range conformanceCases {
 		t.Run(c.name, func(t *testing.T) {
 			golden := filepath.Join("testdata", "conformance", strings.ReplaceAll(c.name, "/", "_")+".golden")
-			for _, l := range layouts {
-				if l.sql != nil && !c.plans {
-					continue
-				}
-				for _, s := range servers {
-					got := runCase(t, s, c, l.sql)
-					if got.status != c.status {
-						t.Errorf("arm=%s layout=%s: %s: status %d, want %d; body: %s", s.Name, l.name, &c.req, got.status, c.status, got.body)
+			for _, s := range servers {
+				t.Run(s.Name, func(t *testing.T) {
+					if !*update {
+						t.Parallel()
 					}
-					if *update && s.Name == servers[0].Name && l.sql == nil {
-						if err := os.WriteFile(golden, []byte(got.String()), 0o644); err != nil {
-							t.Fatal(err)
-						}
-					}
-					want, err := os.ReadFile(golden)
-					if err != nil {
-						t.Fatalf("reading golden file (run with -update to create it): %v", err)
-					}
-					if got.String() != string(want) {
-						t.Errorf("arm=%s layout=%s: %s differs from %s:\n--- got\n%s\n--- want\n%s", s.Name, l.name, &c.req, golden, got, want)
-					}
-				}
+					conformArm(t, s, c, golden, s == servers[0])
+				})
 			}
 		})
+	}
+}
+
+// conformArm runs case c on the arm s serves, in every layout the case
+// asks for, and checks each outcome against the golden file; with -update
+// the first arm (writer) writes it first.
+func conformArm(t *testing.T, s *apitest.Server, c conformanceCase, golden string, writer bool) {
+	for _, l := range layouts {
+		if l.sql != nil && !c.plans {
+			continue
+		}
+		got := runCase(t, s, c, l.sql)
+		if got.status != c.status {
+			t.Errorf("arm=%s layout=%s: %s: status %d, want %d; body: %s", s.Name, l.name, &c.req, got.status, c.status, got.body)
+		}
+		if *update && writer && l.sql == nil {
+			if err := os.WriteFile(golden, []byte(got.String()), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("reading golden file (run with -update to create it): %v", err)
+		}
+		if got.String() != string(want) {
+			t.Errorf("arm=%s layout=%s: %s differs from %s:\n--- got\n%s\n--- want\n%s", s.Name, l.name, &c.req, golden, got, want)
+		}
 	}
 }
 

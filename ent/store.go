@@ -171,7 +171,8 @@ func (s *Store) UsersByID(ctx context.Context, ids []int64) ([]crudbench.User, e
 // unlike UpdateOneID), and one IDIn query reads the rows at the end: n+3
 // statements with BEGIN and COMMIT. A batch that changes emails first
 // frees them with bulk.FreeEmails (sent raw with the sql/execquery
-// feature's QueryContext: ent cannot say it), one more statement, which
+// feature's QueryContext: ent's update builders return a count, not the
+// ids the statement returns), one more statement, which
 // also finds missing ids before any email can conflict. The first id in
 // input order that does not exist fails the batch with ENOTFOUND and rolls
 // it back.

@@ -201,9 +201,9 @@ func (s *Store) UsersByID(ctx context.Context, ids []int64) ([]crudbench.User, e
 // update (Save of a slice is an upsert, which would insert missing ids),
 // so each item is one UPDATE … RETURNING *, as UpdateUser sends: n+2
 // statements with BEGIN and COMMIT. A batch that changes emails first
-// frees them with bulk.FreeEmails, sent with Raw (gorm cannot build its
-// CASE), one more statement, which also finds missing ids before any email
-// can conflict. The first id in input order that does not exist fails the
+// frees them with bulk.FreeEmails, sent with Raw (gorm's builder has no
+// CASE: it would be raw SQL in a gorm.Expr anyway), one more statement,
+// which also finds missing ids before any email can conflict. The first id in input order that does not exist fails the
 // batch with ENOTFOUND and rolls it back.
 func (s *Store) UpdateUsers(ctx context.Context, in []crudbench.UserUpdate) ([]crudbench.User, error) {
 	out := make([]crudbench.User, len(in))

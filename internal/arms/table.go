@@ -32,12 +32,15 @@ var table = []Entry{
 	{Name: "gorm", Library: "gorm.io/gorm v1.31", GivesUp: "reflection on every call"},
 	{Name: "bun", Library: "uptrace/bun v1.3", GivesUp: "prepared statements"},
 	{Name: "sqlc", Library: "sqlc v1.31 for pgx v5", GivesUp: "nothing at run time; a generation step"},
+	{Name: "sqlx", Library: "jmoiron/sqlx v1.4 over pgx's stdlib driver", GivesUp: "reflection to scan rows into structs"},
 	{Name: "ent-lean", Arm: "ent", Library: "entgo.io/ent v0.14", Ops: []string{"update"},
 		GivesUp: "atomicity: update then get, two statements without a transaction"},
 	{Name: "gorm-tx", Arm: "gorm", Library: "gorm.io/gorm v1.31", Ops: []string{"create", "update", "delete"},
 		GivesUp: "two round trips per write: gorm's default transaction around each"},
 	{Name: "gorm-save", Arm: "gorm", Library: "gorm.io/gorm v1.31", Ops: []string{"update"},
 		GivesUp: "atomicity and partial writes: First then Save of every column"},
+	{Name: "sqlx-named", Arm: "sqlx", Library: "jmoiron/sqlx v1.4 over pgx's stdlib driver", Ops: []string{"create", "update", "delete"},
+		GivesUp: "client CPU: named binds parsed and bound by reflection on every call"},
 }
 
 // Arms returns the names of the arms, without variants, in report order.
