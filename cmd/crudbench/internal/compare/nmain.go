@@ -51,7 +51,7 @@ func nFlags(fs *flag.FlagSet) *nOpts {
 	fs.IntVar(&n.run.Slices, "slices", 40, "capacity slices per target and op")
 	fs.Float64Var(&n.run.Discard, "discard", 0.2, "fraction at the start of every slice whose answers are not counted")
 	fs.DurationVar(&n.run.TailSlice, "tail-slice", 500*time.Millisecond, "length of an open-loop slice")
-	fs.IntVar(&n.run.TailSlices, "tail-slices", 12, "open-loop slices per target and op; 0 skips tail latency")
+	fs.IntVar(&n.run.TailSlices, "tail-slices", 10, "open-loop slices per target and op; 0 skips tail latency")
 	fs.Float64Var(&n.run.TailFraction, "tail-fraction", 0.5, "open-loop rate as a fraction of the slowest target's capacity")
 	n.seed = fs.Uint64("seed", 0, "seed of the order of the rounds; 0 takes "+paired.EnvSeed+" or draws one (it is written with the results); "+paired.EnvOrder+" picks the design")
 	n.buildArms = fs.Bool("build-arms", false, "build a binary per arm that links only its library (go build -tags crudbench_onearm,crudbench_ARM ./cmd/crudbench, run in the module's root) and serve each arm with its own")
