@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"gonum.org/v1/plot"
+
 	"github.com/crudbench/crudbench/internal/paired"
 )
 
@@ -136,6 +138,7 @@ func (w *doc) throughputCPUMemory() {
 			break
 		}
 	}
+	w.cpuChart(names, med)
 	var rows [][]string
 	for _, name := range names {
 		idle, loaded := Key{Family: compareMemFamily, Arm: name, Op: "idle"}, Key{Family: compareMemFamily, Arm: name, Op: "loaded"}
@@ -160,4 +163,41 @@ func (w *doc) throughputCPUMemory() {
 	if len(w.data.Keys(loadFamily)) > 0 {
 		w.openLoad()
 	}
+}
+
+// cpuChart draws CPU per request per op, a bar per target: the server's
+// share with PostgreSQL's stacked on it (medians over slices).
+func (w *doc) cpuChart(names []string, med func(Key, string) float64) {
+	ops := w.data.Ops(compareCapFamily)
+	top := 0.0
+	for _, op := range ops {
+		for _, name := range names {
+			k := Key{Family: compareCapFamily, Arm: name, Op: op}
+			if v := med(k, "app-cpu-ns/op") + med(k, "pg-cpu-ns/op"); v > top {
+				top = v
+			}
+		}
+	}
+	if top <= 0 || math.IsNaN(top) {
+		return
+	}
+	div, axis := axisScale("ns/op", top)
+	g, cols := newGrid(len(ops))
+	var all []*plot.Plot
+	for i, op := range ops {
+		app, sum := nans(len(names)), nans(len(names))
+		for j, name := range names {
+			k := Key{Family: compareCapFamily, Arm: name, Op: op}
+			a, p := med(k, "app-cpu-ns/op"), med(k, "pg-cpu-ns/op")
+			app[j], sum[j] = a/div, (a+p)/div
+		}
+		p := barChart("CPU per request, "+op, "", withUnit("CPU time", axis), names, []series{
+			{Label: "server", Color: rgb(0x4c72b0), Y: app},
+			{Label: "PostgreSQL", Color: rgb(0xdd8452), Y: sum, Base: app},
+		})
+		g[i/cols][i%cols] = p
+		all = append(all, p)
+	}
+	shareY(all...)
+	w.figure(g.named("compare-cpu", "CPU per request: server and PostgreSQL, stacked"))
 }

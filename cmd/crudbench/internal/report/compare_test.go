@@ -25,6 +25,7 @@ func TestThroughputCPUMemorySection(t *testing.T) {
 		"| ent | 3200 | 0.800 [0.775, 0.825] | 140µs | 50µs | 190µs | 60µs |",
 		"| 3ms | 1.500 [1.400, 1.600] |",
 		"Open-loop rate: 1600 req/s for every target.",
+		"![CPU per request: server and PostgreSQL, stacked](compare-cpu.png)",
 		"| ent | 40.0 MiB | 12.0 MiB | 24.0 MiB | 16.0 MiB | 32.0 MiB |",
 		// create's control spreads ±10 %: flagged; read's is not.
 		"the control's capacity interval",
