@@ -33,6 +33,8 @@ var table = []Entry{
 	{Name: "bun", Library: "uptrace/bun v1.3", GivesUp: "prepared statements"},
 	{Name: "sqlc", Library: "sqlc v1.31 for pgx v5", GivesUp: "nothing at run time; a generation step"},
 	{Name: "sqlx", Library: "jmoiron/sqlx v1.4 over pgx's stdlib driver", GivesUp: "reflection to scan rows into structs"},
+	{Name: "jet", Library: "go-jet/jet v2.14", GivesUp: "a generation step on a live database; qrm's reflection on every scan"},
+	{Name: "bob", Library: "stephenafamo/bob v0.41", GivesUp: "a statement per row in a bulk update, two for a user with posts"},
 	{Name: "ent-lean", Arm: "ent", Library: "entgo.io/ent v0.14", Ops: []string{"update"},
 		GivesUp: "atomicity: update then get, two statements without a transaction"},
 	{Name: "gorm-tx", Arm: "gorm", Library: "gorm.io/gorm v1.31", Ops: []string{"create", "update", "delete"},
@@ -41,6 +43,8 @@ var table = []Entry{
 		GivesUp: "atomicity and partial writes: First then Save of every column"},
 	{Name: "sqlx-named", Arm: "sqlx", Library: "jmoiron/sqlx v1.4 over pgx's stdlib driver", Ops: []string{"create", "update", "delete"},
 		GivesUp: "client CPU: named binds parsed and bound by reflection on every call"},
+	{Name: "bob-builder", Arm: "bob", Library: "stephenafamo/bob v0.41", Ops: []string{"relation", "bulk-update"},
+		GivesUp: "the models' typed setters, loaders and hooks on a user with posts and a bulk update"},
 }
 
 // Arms returns the names of the arms, without variants, in report order.
