@@ -88,14 +88,14 @@ var Full = Matrix{
 // and variant on every op, bulk n=100, 10 posts); the per-arm families at
 // one middle size (bulk n=100, 10 posts, 16 clients) on every arm, with
 // BenchmarkBulk on create and update only (read and delete are one plain
-// statement in every arm) and BenchmarkParallel on read and update only;
-// and the breakdown of read and update (with the relation and bulk create
-// and update).
+// statement in every arm) and BenchmarkParallel on read only; and the
+// breakdown of read and update (with the relation and bulk create and
+// update).
 var Quick = Matrix{
 	BulkOps:       []string{"create", "update"},
 	BulkSizes:     []int{100},
 	RelationPosts: []int{10},
-	ParallelOps:   []string{"read", "update"},
+	ParallelOps:   []string{"read"},
 	ConcLevels:    []int{16},
 	PairedBulk:    []int{100},
 	PairedPosts:   []int{10},
