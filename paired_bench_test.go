@@ -142,7 +142,7 @@ func pairedCases() []pairedCase {
 // has a fixed neighbour), and times each request on its own
 // (internal/paired). The control (pgx') is the reference arm a second
 // time, on its own clone and pool: its ratio pgx'/pgx is the harness's own
-// bias in the leaf, which the report shows first (docs/paired-control.md).
+// bias in the leaf, which the report shows first (docs/method.md).
 // It
 // reports per target the mean (pgx-ns/op) and the percentiles that enough
 // requests support (pgx-p95-ns/op), statements per request

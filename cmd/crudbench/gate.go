@@ -15,7 +15,7 @@ const gateUsage = `Usage: crudbench gate [flags] [-pair pair.txt] base.txt head.
 
 Gate decides whether the head build regressed against the base build.
 
-Time comes from -pair, the output of "crudbench pair": head/base ratios of
+Time comes from -pair, the output of "crudbench compare": head/base ratios of
 the two builds' request times, measured request by request in alternation
 (one sample per block). Each benchmark's ratios are tested one-sided with
 Student's t on their logarithms; a row regresses when the ratio is above
@@ -107,7 +107,7 @@ func runGate(args []string, stdout, stderr io.Writer) int {
 	})
 	fs.Float64Var(&opts.Alpha, "alpha", opts.Alpha, "family-wise significance level (Holm): changes with adjusted p >= `α` are noise")
 	metrics := fs.String("metrics", "primary", "comma-separated `list` of metrics (units) to gate, e.g. head/base,ns/op,queries/op; primary: head/base,queries/op,allocs/op,B/op; all: every metric present")
-	pairFile := fs.String("pair", "", "`file` of crudbench pair results: head/base time ratios")
+	pairFile := fs.String("pair", "", "`file` of crudbench compare results: head/base time ratios")
 	format := fs.String("format", "text", "output `format`: text (aligned table) or markdown (for a GitHub job summary)")
 	if code, ok := parse(fs, args, gateUsage, gateExitCodes); !ok {
 		return code

@@ -9,9 +9,10 @@
 //	crudbench serve -arm ARM [flags]
 //	crudbench load -url URL [flags]
 //	crudbench study load|memory [flags]
-//	crudbench pair -base-bin BIN -head-bin BIN [flags]
+//	crudbench compare -arms pgx,sql,ent [flags]
+//	crudbench compare -base-bin BIN -head-bin BIN [flags]
 //	crudbench soak [flags]
-//	crudbench help [gate|report|serve|load|study|pair|soak]
+//	crudbench help [gate|report|serve|load|study|compare|soak]
 //	crudbench -version
 //
 // Run "crudbench help gate" or "crudbench help report" for the flags and
@@ -28,8 +29,8 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/compare"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/load"
-	"github.com/crudbench/crudbench/cmd/crudbench/internal/pair"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/serve"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/soak"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/study"
@@ -56,9 +57,10 @@ const usageText = `Usage:
 	crudbench serve -arm ARM|… [flags]
 	crudbench load -url URL [flags]
 	crudbench study load|memory [flags]
-	crudbench pair -base-bin BIN -head-bin BIN [flags]
+	crudbench compare -arms pgx,sql,ent [flags]
+	crudbench compare -base-bin BIN -head-bin BIN [flags]
 	crudbench soak [flags]
-	crudbench help [gate|report|serve|load|study|pair|soak]
+	crudbench help [gate|report|serve|load|study|compare|soak]
 	crudbench -version
 
 Commands:
@@ -68,7 +70,9 @@ Commands:
 	serve   serve one arm over HTTP on a seeded PostgreSQL
 	load    send open-loop load at a constant rate to a server
 	study   load and memory studies of every arm, each in its own process
-	pair    compare two builds request by request (head/base time ratios)
+	compare compare servers side by side: arms, builds or running servers
+	        (capacity, CPU per request, tail latency, memory), or two builds
+	        request by request (head/base time ratios); "pair" is an alias
 	soak    every arm under long open-loop load, PostgreSQL restarted midway
 	help    print this text, or the flags and exit codes of a command
 
@@ -86,13 +90,14 @@ func main() {
 
 // commands are the subcommands by name; each parses its own flags.
 var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
-	"gate":   runGate,
-	"report": runReport,
-	"serve":  serve.Main,
-	"load":   load.Main,
-	"pair":   pair.Main,
-	"study":  study.Main,
-	"soak":   soak.Main,
+	"gate":    runGate,
+	"report":  runReport,
+	"serve":   serve.Main,
+	"load":    load.Main,
+	"compare": compare.Main,
+	"pair":    compare.Main, // the older name
+	"study":   study.Main,
+	"soak":    soak.Main,
 }
 
 // run dispatches to a command and returns the process exit code.

@@ -158,7 +158,8 @@ func TestUsageDocumentsEveryFlag(t *testing.T) {
 		cmd  string
 		want []string
 	}{
-		{"pair", []string{"-base-bin", "-head-bin", "-base", "-head", "-arm", "-ops", "-rounds", "-blocks", "-warmup", "-rows", "-o", "Exit codes"}},
+		{"compare", []string{"-base-bin", "-head-bin", "-base", "-head", "-arm", "-ops", "-rounds", "-blocks", "-warmup", "-rows", "-o", "Exit codes",
+			"-arms", "-target", "-bin", "-clients", "-slice", "-slices", "-discard", "-tail-slice", "-tail-slices", "-tail-fraction", "-seed", "-arm-bins", "-build-arms", "-no-control"}},
 		{"gate", []string{"-threshold", "-pair", "-pair-threshold", "Holm", "primary", "-alpha", "-metrics", "-format", "0  no regression", "1  at least one metric regressed", "2  the gate could not decide", "3  usage or input error"}},
 		{"report", []string{"-o dir", "0  report written", "3  usage or input error"}},
 	}
@@ -177,17 +178,29 @@ func TestUsageDocumentsEveryFlag(t *testing.T) {
 	}
 }
 
-func TestPairUsage(t *testing.T) {
+// TestCompareUsage checks bad flags under the command's name and under
+// its older name, "pair", which still works.
+func TestCompareUsage(t *testing.T) {
 	for _, args := range [][]string{
 		nil,
 		{"-base", "http://127.0.0.1:1"},
 		{"-base-bin", "a", "-head", "http://127.0.0.1:1"},
 		{"-base", "http://a", "-head", "http://b", "-ops", "delete"},
 		{"-base", "http://a", "-head", "http://b", "extra"},
+		{"-arms", "nosuch"},
+		{"-arms", "pgx", "-base", "http://a"},
+		{"-arms", "pgx", "-slices", "1"},
+		{"-arms", "pgx", "-ops", "delete"},
+		{"-target", "name=a,url=ftp://b"},
+		{"-target", "name=a,url=http://b"}, // no second target
+		{"-bin", "nameonly"},
+		{"-arms", "pgx", "-build-arms", "-arm-bins", "/tmp"},
 	} {
-		var stdout, stderr bytes.Buffer
-		if code := run(append([]string{"pair"}, args...), &stdout, &stderr); code != 3 {
-			t.Errorf("pair %q: exit %d, want 3; stderr: %s", args, code, stderr.String())
+		for _, name := range []string{"compare", "pair"} {
+			var stdout, stderr bytes.Buffer
+			if code := run(append([]string{name}, args...), &stdout, &stderr); code != 3 {
+				t.Errorf("%s %q: exit %d, want 3; stderr: %s", name, args, code, stderr.String())
+			}
 		}
 	}
 }

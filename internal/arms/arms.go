@@ -3,8 +3,10 @@
 // gives up) and opens each on a database with the shared connection
 // settings of dbconf, so that tests, benchmarks, the commands and the
 // report agree on them. table.go imports no library: each arm's opener is
-// in its own open_<arm>.go, which registers it, so that a build can later
-// leave libraries out. Adding an arm is one entry in table and one
+// in its own open_<arm>.go, which registers it under a build constraint:
+// "go build -tags crudbench_onearm,crudbench_<arm>" links that arm's
+// library alone (Linked, BuildTags), so that a server's memory and binary
+// size are its library's own; without crudbench_onearm every arm is linked. Adding an arm is one entry in table and one
 // open_<arm>.go file; the suite, the commands' usage texts and the report
 // derive from the table.
 package arms
@@ -13,6 +15,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/crudbench/crudbench"
@@ -66,6 +69,23 @@ func register(name string, open any, opts ...dbconf.Option) {
 	}
 }
 
+// Linked returns the names of Names whose library this build links: all
+// of them, unless it was built with crudbench_onearm.
+func Linked() []string {
+	return slices.DeleteFunc(Names(), func(n string) bool { _, ok := stores[n]; return !ok })
+}
+
+// BuildTags returns the build tags of a binary that links only the named
+// arm's library (a variant links its arm's): crudbench_onearm and
+// crudbench_<arm>.
+func BuildTags(name string) string {
+	arm := name
+	if e, ok := Lookup(name); ok && e.IsVariant() {
+		arm = e.Arm
+	}
+	return "crudbench_onearm,crudbench_" + arm
+}
+
 // OnDB returns how the named arm or variant builds its store on a
 // database/sql pool, and false when it is not built on one (the pgx-pool
 // arms) or is unknown. Tools that drive an arm's store through
@@ -114,6 +134,9 @@ func Open(ctx context.Context, name, dsn string, tracer pgx.QueryTracer) (*Arm, 
 			return PoolStats{Open: s.OpenConnections, InUse: s.InUse, Wait: s.WaitDuration}
 		}
 		return &Arm{Name: name, Store: store, Close: func() { db.Close() }, Stats: stats}, nil
+	}
+	if slices.Contains(Names(), name) {
+		return nil, fmt.Errorf("arms: %s is not linked into this binary, built for %v (go build -tags %s)", name, Linked(), BuildTags(name))
 	}
 	return nil, fmt.Errorf("arms: unknown arm %q (want one of %v)", name, Names())
 }

@@ -1,3 +1,5 @@
+//go:build !crudbench_onearm || crudbench_jet
+
 package arms
 
 import (

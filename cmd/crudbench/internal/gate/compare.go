@@ -42,7 +42,7 @@ type Options struct {
 
 // DefaultPairThreshold is the default Options.PairThreshold. It lies above
 // the differences measured between two servers of one build (A/A) and far
-// enough below 5 % that the blocks of a default crudbench pair run catch a
+// enough below 5 % that the blocks of a default crudbench compare run catch a
 // 5 % slowdown.
 const DefaultPairThreshold = 0.02
 
@@ -88,7 +88,7 @@ type Row struct {
 	// p-value; it is what decides.
 	PAdj   float64
 	Family int
-	// Paired marks a row of crudbench pair's head/base ratios; Base and
+	// Paired marks a row of crudbench compare's head/base ratios; Base and
 	// Head then hold the mean request times of each side.
 	Paired bool
 	// MDC is the smallest change for the worse the row's test detects at

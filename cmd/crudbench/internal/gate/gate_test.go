@@ -258,7 +258,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// TestRealAAPair gates a real A/A: crudbench pair on two servers of one
+// TestRealAAPair gates a real A/A: crudbench compare on two servers of one
 // build, and two runs of one test binary. It must pass; the same ratios
 // made 5 % slower must fail on every op, and 1 % slower must not.
 func TestRealAAPair(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 	"github.com/crudbench/crudbench/internal/paired"
 )
 
-// PairUnit is the unit of crudbench pair's samples: head time over base
+// PairUnit is the unit of crudbench compare's samples: head time over base
 // time, request by request, one sample per block.
 const PairUnit = "head/base"
 
@@ -22,7 +22,7 @@ const PairUnit = "head/base"
 // vary too much between runs to gate a few-percent change on.
 var Primary = []string{PairUnit, "queries/op", "allocs/op", "B/op"}
 
-// LoadPair reads the results of crudbench pair.
+// LoadPair reads the results of crudbench compare.
 func LoadPair(path string) (*results.Set, error) {
 	sets, err := results.Load(results.ByFullName, []string{path})
 	if err != nil {
@@ -33,7 +33,7 @@ func LoadPair(path string) (*results.Set, error) {
 			return sets[0], nil
 		}
 	}
-	return nil, fmt.Errorf("reading %s: no %s samples in it (is it crudbench pair output?)", path, PairUnit)
+	return nil, fmt.Errorf("reading %s: no %s samples in it (is it crudbench compare output?)", path, PairUnit)
 }
 
 // PrimaryPresent returns the Primary units present in the input.

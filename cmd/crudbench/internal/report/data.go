@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"golang.org/x/perf/benchmath"
 
@@ -70,13 +71,14 @@ func (d *Data) Keys(family string) []Key {
 }
 
 // Arms returns the arms of the per-arm families present, in the order of
-// package arms' table, then any others. BenchmarkBreakdown
-// names variants as arms (arm=ent-lean); they are not arms of these
-// families, and its section lists its own.
+// package arms' table, then any others. BenchmarkBreakdown names variants
+// as arms (arm=ent-lean) and crudbench compare names its targets so
+// (arm=pgx'); they are not arms of these families, and their sections
+// list their own.
 func (d *Data) Arms() []string {
 	var arms []string
 	for _, b := range d.Benchmarks {
-		if b.Key.Arm != "" && b.Key.Family != breakdownFamily && !slices.Contains(arms, b.Key.Arm) {
+		if b.Key.Arm != "" && b.Key.Family != breakdownFamily && !strings.HasPrefix(b.Key.Family, "Compare") && !slices.Contains(arms, b.Key.Arm) {
 			arms = append(arms, b.Key.Arm)
 		}
 	}

@@ -76,7 +76,7 @@ func (w *doc) build() {
 	w.bulk()
 	w.ormVsRaw()
 	w.memory()
-	w.openLoad()
+	w.throughputCPUMemory()
 	w.warnings()
 }
 

@@ -48,8 +48,12 @@ type Config struct {
 	// DSNOut, if set, names a file that receives the database's DSN once
 	// it is seeded.
 	DSNOut string
-	Stdout io.Writer    // receives the ready line; nil discards it
-	Logger *slog.Logger // nil means slog.Default()
+	// Template, if set, names a database on the same server, already
+	// seeded with Rows users, that the served database is cloned from
+	// (CREATE DATABASE … TEMPLATE) instead of being seeded anew.
+	Template string
+	Stdout   io.Writer    // receives the ready line; nil discards it
+	Logger   *slog.Logger // nil means slog.Default()
 }
 
 // MinRows is the fewest users Run seeds: the relation users must exist.
@@ -66,6 +70,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.Public, "public", false, "allow listening on a non-loopback address")
 	fs.IntVar(&cfg.Rows, "rows", DefaultRows, "users to seed")
 	fs.StringVar(&cfg.DSNOut, "dsn-out", "", "write the database DSN to this file once seeded")
+	fs.StringVar(&cfg.Template, "template", "", "clone the database from this seeded `database` on the same server instead of seeding it")
 	if code, ok := cli.Parse(fs, args, stderr, `Usage: crudbench serve -arm `+arms.Usage(arms.Names())+` [flags]
 
 Starts PostgreSQL as the tests do (CRUDBENCH_POSTGRES), applies the schema,
@@ -161,7 +166,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 		}
 	}()
 
-	dsn, drop, err := createDatabase(ctx, srv, cfg.Rows)
+	dsn, drop, err := CreateDatabase(ctx, srv, fmt.Sprintf("crudbench_serve_%d", os.Getpid()), cfg.Rows, cfg.Template)
 	if err != nil {
 		return err
 	}
@@ -207,12 +212,16 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	return nil
 }
 
-// createDatabase creates a database named after this process on srv,
-// applies the schema and seeds rows users. drop removes it again.
-func createDatabase(ctx context.Context, srv *pgserver.Server, rows int) (dsn string, drop func() error, err error) {
-	name := fmt.Sprintf("crudbench_serve_%d", os.Getpid())
+// CreateDatabase creates database name on srv, applies the schema and
+// seeds rows users, or clones template if it is set. drop removes it
+// again.
+func CreateDatabase(ctx context.Context, srv *pgserver.Server, name string, rows int, template string) (dsn string, drop func() error, err error) {
 	admin := srv.DSN("postgres")
-	if err := execSQL(ctx, admin, "CREATE DATABASE "+name); err != nil {
+	create := "CREATE DATABASE " + name
+	if template != "" {
+		create += " TEMPLATE " + pgx.Identifier{template}.Sanitize()
+	}
+	if err := execSQL(ctx, admin, create); err != nil {
 		return "", nil, fmt.Errorf("creating database: %w", err)
 	}
 	drop = func() error {
@@ -224,6 +233,9 @@ func createDatabase(ctx context.Context, srv *pgserver.Server, rows int) (dsn st
 		return nil
 	}
 	dsn = srv.DSN(name)
+	if template != "" {
+		return dsn, drop, nil
+	}
 	stmts := append([]string{crudbench.Schema}, seed.Large(rows)...)
 	if err := execSQL(ctx, dsn, stmts...); err != nil {
 		return "", nil, errors.Join(fmt.Errorf("applying schema and seeding %d users: %w", rows, err), drop())

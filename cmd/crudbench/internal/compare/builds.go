@@ -1,10 +1,21 @@
-// Package pair compares two builds of crudbench request by request: a base
-// and a head server, each serving the same arm on its own database of one
-// PostgreSQL server, get the same requests in alternation, each round in an
-// order drawn from a seeded generator (internal/paired),
-// and the head/base ratio of their request times is recorded per block in
-// the Go benchmark format, where crudbench gate reads it.
-package pair
+// Package compare measures servers side by side in time.
+//
+// With N targets (Run) — arms it starts on clones of one seeded database,
+// builds, or servers already running — the targets take turns in short
+// slices, in an order shuffled afresh every round (Order): closed-loop
+// capacity slices with the CPU each request cost in the server's process
+// tree, its PostgreSQL backends and the load generator, then open-loop
+// slices at one rate for all for tail latency; ratios to the reference
+// (the first target) are taken within a round, and a control (the
+// reference twice) shows the harness's own bias.
+//
+// With two builds (Measure), a base and a head server, each serving the
+// same arm on its own database of one PostgreSQL server, get the same
+// requests in alternation, each round in an order drawn from a seeded
+// generator (internal/paired), and the head/base ratio of
+// their request times is recorded per block in the Go benchmark format,
+// where crudbench gate reads it.
+package compare
 
 import (
 	"context"
@@ -21,7 +32,7 @@ import (
 	"github.com/crudbench/crudbench/internal/paired"
 )
 
-// Ops are the operations a pair run can compare.
+// Ops are the operations a build comparison can send.
 var Ops = []string{"read", "update", "create", "list"}
 
 // Side names, as the targets of paired.Run.
@@ -166,7 +177,7 @@ func Measure(ctx context.Context, cfg Config) ([]OpResult, error) {
 			out[i].BaseNs = append(out[i].BaseNs, r.Mean(Base))
 			out[i].HeadNs = append(out[i].HeadNs, r.Mean(Head))
 		}
-		log.Debug("pair block done", "block", b+1, "of", cfg.Blocks)
+		log.Debug("compare block done", "block", b+1, "of", cfg.Blocks)
 	}
 	return out, nil
 }
@@ -192,7 +203,7 @@ func request(op string, run int64, n, rows int) req {
 	case "create":
 		return req{http.MethodPost, "/users", fmt.Sprintf(`{"name":"pair %d","email":"pair-%d-%d@example.com","age":%d}`, n, run, n, n%100), http.StatusCreated}
 	}
-	panic("pair: unknown op " + op) // Config.check rejects it first
+	panic("compare: unknown op " + op) // Config.check rejects it first
 }
 
 // do sends r to base and reads the whole answer.

@@ -1,4 +1,4 @@
-package pair
+package compare
 
 import (
 	"bytes"
@@ -36,7 +36,7 @@ func Write(w io.Writer, arm string, rounds int, res []OpResult) error {
 		}
 	}
 	if _, err := w.Write(ew.Bytes()); err != nil {
-		return fmt.Errorf("writing pair results: %w", err)
+		return fmt.Errorf("writing compare results: %w", err)
 	}
 	return nil
 }
@@ -57,10 +57,10 @@ func WriteSummary(w io.Writer, arm string, res []OpResult, alpha float64) error 
 			fmt.Sprintf("%.2f%%", 100*paired.MinDetectable(s.CV, s.N, alpha)),
 		})
 	}
-	_, err := fmt.Fprintf(w, "crudbench pair, arm %s (detectable: smallest slowdown found at alpha %v with power 0.8)\n%s",
+	_, err := fmt.Fprintf(w, "crudbench compare, arm %s (detectable: smallest slowdown found at alpha %v with power 0.8)\n%s",
 		arm, alpha, table.Text(rows, table.RightFrom(len(rows[0]), 1)))
 	if err != nil {
-		return fmt.Errorf("writing the pair summary: %w", err)
+		return fmt.Errorf("writing the compare summary: %w", err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package pair
+package compare
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"time"
 
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/study"
 	"github.com/crudbench/crudbench/internal/pgserver"
@@ -25,11 +24,9 @@ type Servers struct {
 // users, each told by DSN to create its own database on that server. The
 // children's logs go to logw.
 func StartServers(ctx context.Context, baseBin, headBin, arm string, rows int, log *slog.Logger, logw io.Writer) (_ *Servers, err error) {
-	opts := pgserver.OptionsFromEnv()
-	opts.Logger = log
-	pg, err := pgserver.Start(ctx, opts)
+	pg, err := startPostgres(ctx, log)
 	if err != nil {
-		return nil, fmt.Errorf("starting PostgreSQL: %w", err)
+		return nil, err
 	}
 	s := &Servers{pg: pg}
 	defer func() {
@@ -49,16 +46,11 @@ func StartServers(ctx context.Context, baseBin, headBin, arm string, rows int, l
 
 // Stop stops both children, which drop their databases, then PostgreSQL.
 func (s *Servers) Stop() error {
-	var errs []error
+	var children []*study.Child
 	for _, c := range []*study.Child{s.Base, s.Head} {
 		if c != nil {
-			errs = append(errs, c.Stop())
+			children = append(children, c)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := s.pg.Stop(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("stopping PostgreSQL: %w", err))
-	}
-	return errors.Join(errs...)
+	return stopAll(children, s.pg)
 }
