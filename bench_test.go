@@ -400,7 +400,8 @@ func BenchmarkCRUD(b *testing.B) {
 // a database connection (wait-ns/op).
 func BenchmarkParallel(b *testing.B) {
 	benchSetup(b)
-	matrix(b, suite.ParallelOps, "conc", runMatrix().ConcLevels, func(b *testing.B, a *benchArm, op string, conc int) {
+	m := runMatrix()
+	matrix(b, m.ParallelOps, "conc", m.ConcLevels, func(b *testing.B, a *benchArm, op string, conc int) {
 		calls, touched := crudCalls(b, b.N, []*pgxpool.Pool{a.admin}, op, 2)
 		if op == "update" {
 			// Two clients updating one row would serialise on its lock; give each
@@ -471,7 +472,8 @@ func spreadUpdates(calls []apitest.Request) ([]apitest.Request, []int64) {
 // BenchmarkBulk measures one bulk request of n rows per iteration.
 func BenchmarkBulk(b *testing.B) {
 	benchSetup(b)
-	matrix(b, suite.BulkOps, "n", runMatrix().BulkSizes, func(b *testing.B, a *benchArm, op string, n int) {
+	m := runMatrix()
+	matrix(b, m.BulkOps, "n", m.BulkSizes, func(b *testing.B, a *benchArm, op string, n int) {
 		calls, touched := bulkCalls(b, b.N, 0, []*pgxpool.Pool{a.admin}, op, n)
 		b.Cleanup(func() { restore(b, a.admin, touched) })
 		runCalls(b, a, 1, calls, n)

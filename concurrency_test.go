@@ -42,7 +42,9 @@ const concSeedEnv = "CRUDBENCH_CONC_SEED"
 
 // TestConcurrentClients runs concClients clients per arm, each sending
 // concOps random requests of every kind on overlapping rows, and checks the
-// invariants below; then races clients for one email in three ways.
+// invariants below; then races clients for one email in three ways. The
+// arms run in parallel, each on its own database: the checks read the
+// order of answers, not their latency.
 func TestConcurrentClients(t *testing.T) {
 	rnd := uint64(time.Now().UnixNano())
 	if v := os.Getenv(concSeedEnv); v != "" {
@@ -54,6 +56,7 @@ func TestConcurrentClients(t *testing.T) {
 	t.Logf("seed %d (set %s to replay)", rnd, concSeedEnv)
 	for _, name := range suite.Arms {
 		t.Run("arm="+name, func(t *testing.T) {
+			t.Parallel()
 			// A generous deadline: this test is about answers, not latency.
 			s := apitest.MustServeSeeded(t, name, apitest.Options{Timeout: concDeadline}, seed.Numbered("Seed", "p", concSeeded))
 			began := time.Now()
@@ -76,6 +79,7 @@ func TestConcurrentClients(t *testing.T) {
 	}
 	for _, name := range suite.Arms {
 		t.Run("email-race/arm="+name, func(t *testing.T) {
+			t.Parallel()
 			concRaceEmail(t, apitest.MustServeSeeded(t, name, apitest.Options{Timeout: concDeadline}, seed.Numbered("Racer", "racer", concClients)))
 		})
 	}
@@ -344,11 +348,13 @@ func concRaceEmail(t *testing.T, s *apitest.Server) {
 // and another transaction on every arm: the transaction locks row 2, the
 // delete locks row 1 and waits for row 2, the transaction asks for row 1.
 // PostgreSQL aborts the delete, whose wait began first; its answer must be
-// a 409 that says to try again, and nothing may be deleted.
+// a 409 that says to try again, and nothing may be deleted. The arms run
+// in parallel, each on its own database (a lost attempt is retried).
 func TestConcurrentDeadlockIsConflict(t *testing.T) {
 	ctx := context.Background()
 	for _, name := range suite.Arms {
 		t.Run("arm="+name, func(t *testing.T) {
+			t.Parallel()
 			app := "crudbench-deadlock-" + name
 			s, mon := apitest.MustServeWatched(t, name, apitest.Options{Timeout: concDeadline, AppName: app}, apitest.Nine)
 			conn := apitest.MustConnect(t, s.DSN, "")

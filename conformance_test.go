@@ -16,8 +16,9 @@ import (
 	"time"
 
 	"github.com/crudbench/crudbench/internal/apitest"
-	"github.com/jackc/pgx/v5"
+	"github.com/crudbench/crudbench/internal/pgtest"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/conformance golden files from the pgx arm")
@@ -386,9 +387,20 @@ func (o outcome) String() string {
 // TestConformance runs every case on every arm and checks that each arm's
 // status, body and database state equal the golden file. The arms of a
 // case run in parallel, each on its own database (with -update, one after
-// another, the first writing the golden file the others read).
+// another, the first writing the golden file the others read). Each arm's
+// database is reset and read through a pool of the test's own, kept for
+// the run: a connection per statement would cost more than the cases.
 func TestConformance(t *testing.T) {
 	servers := apitest.MustServeAll(t, apitest.Options{})
+	pools := make(map[*apitest.Server]*pgxpool.Pool, len(servers))
+	for _, s := range servers {
+		pool, err := pgxpool.New(context.Background(), s.DSN)
+		if err != nil {
+			t.Fatalf("arm=%s: opening the test's pool: %v", s.Name, err)
+		}
+		t.Cleanup(pool.Close)
+		pools[s] = pool
+	}
 	for _, c := range conformanceCases {
 		t.Run(c.name, func(t *testing.T) {
 			golden := filepath.Join("testdata", "conformance", strings.ReplaceAll(c.name, "/", "_")+".golden")
@@ -397,7 +409,7 @@ func TestConformance(t *testing.T) {
 					if !*update {
 						t.Parallel()
 					}
-					conformArm(t, s, c, golden, s == servers[0])
+					conformArm(t, s, pools[s], c, golden, s == servers[0])
 				})
 			}
 		})
@@ -406,13 +418,13 @@ func TestConformance(t *testing.T) {
 
 // conformArm runs case c on the arm s serves, in every layout the case
 // asks for, and checks each outcome against the golden file; with -update
-// the first arm (writer) writes it first.
-func conformArm(t *testing.T, s *apitest.Server, c conformanceCase, golden string, writer bool) {
+// the first arm (writer) writes it first. db is a pool on s's database.
+func conformArm(t *testing.T, s *apitest.Server, db *pgxpool.Pool, c conformanceCase, golden string, writer bool) {
 	for _, l := range layouts {
 		if l.sql != nil && !c.plans {
 			continue
 		}
-		got := runCase(t, s, c, l.sql)
+		got := runCase(t, s, db, c, l.sql)
 		if got.status != c.status {
 			t.Errorf("arm=%s layout=%s: %s: status %d, want %d; body: %s", s.Name, l.name, &c.req, got.status, c.status, got.body)
 		}
@@ -431,13 +443,15 @@ func conformArm(t *testing.T, s *apitest.Server, c conformanceCase, golden strin
 	}
 }
 
-// runCase resets the database to the fixture, runs layout on it, then the
-// case's setup and request.
-func runCase(t *testing.T, s *apitest.Server, c conformanceCase, layout []string) outcome {
+// runCase resets the database to the fixture through db, runs layout on
+// it, then the case's setup and request.
+func runCase(t *testing.T, s *apitest.Server, db *pgxpool.Pool, c conformanceCase, layout []string) outcome {
 	t.Helper()
-	apitest.MustReset(t, s.DSN, apitest.Trio)
-	apitest.MustExec(t, s.DSN, layout...)
-	apitest.MustExec(t, s.DSN, c.sql...)
+	for _, stmt := range slices.Concat([]string{pgtest.ResetSQL, apitest.Trio}, layout, c.sql) {
+		if _, err := db.Exec(context.Background(), stmt); err != nil {
+			t.Fatalf("arm=%s: running %.40q: %v", s.Name, stmt, err)
+		}
+	}
 	for _, r := range c.setup {
 		if rep := s.Send(context.Background(), r); rep.Err != nil || rep.Status >= 300 {
 			t.Fatalf("arm=%s: setup %s: %s", s.Name, &r, rep)
@@ -450,10 +464,10 @@ func runCase(t *testing.T, s *apitest.Server, c conformanceCase, layout []string
 	if ct := rep.Header.Get("Content-Type"); len(rep.Body) > 0 && ct != "application/json" {
 		t.Errorf("arm=%s: %s: Content-Type %q, want application/json", s.Name, &c.req, ct)
 	}
-	o := outcome{status: rep.Status, allow: rep.Header.Get("Allow"), body: normalise(rep.Body), db: dumpDB(t, s.DSN)}
+	o := outcome{status: rep.Status, allow: rep.Header.Get("Allow"), body: normalise(rep.Body), db: dumpDB(t, db)}
 	switch c.req.Method {
 	case "POST", "PATCH", "PUT", "DELETE":
-		o.stamps = dumpTimestamps(t, s.DSN, rep.Body)
+		o.stamps = dumpTimestamps(t, db, rep.Body)
 	}
 	return o
 }
@@ -464,14 +478,9 @@ func runCase(t *testing.T, s *apitest.Server, c conformanceCase, layout []string
 // rows share one time (every row one request writes carries the same),
 // that updated_at is never before created_at, and whether the answer's
 // timestamps are the stored ones, row by row.
-func dumpTimestamps(t *testing.T, dsn string, body []byte) string {
+func dumpTimestamps(t *testing.T, conn *pgxpool.Pool, body []byte) string {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
 	type stamped struct {
 		what  string // "user 1", "post 2"
 		times []time.Time
@@ -605,14 +614,9 @@ func normalise(body []byte) string {
 }
 
 // dumpDB lists every row that matters for comparison, in id order.
-func dumpDB(t *testing.T, dsn string) string {
+func dumpDB(t *testing.T, conn *pgxpool.Pool) string {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
 	var b strings.Builder
 	rows, err := conn.Query(ctx, `SELECT id, name, email, age, updated_at >= created_at FROM users ORDER BY id`)
 	if err != nil {

@@ -32,11 +32,13 @@ import (
 
 // TestOneRequestOneTime checks that every row one request writes carries
 // one created_at/updated_at, single and bulk, create and update, and that
-// the answer shows the stored times.
+// the answer shows the stored times. The arms and variants run in
+// parallel, each on its own database.
 func TestOneRequestOneTime(t *testing.T) {
 	ctx := context.Background()
 	for _, name := range arms.Names() {
 		t.Run("arm="+name, func(t *testing.T) {
+			t.Parallel()
 			s, mon := apitest.MustServeWatched(t, name, apitest.Options{}, apitest.Nine)
 			check := func(what string, r apitest.Request, ids []int64, status int) {
 				t.Helper()
@@ -168,7 +170,8 @@ func TestMessagesLeakNothing(t *testing.T) {
 
 // TestLongInputIsCut sends long input to every message that quotes input,
 // on every arm and variant: the message quotes at most crudbench.MaxEcho
-// bytes of it.
+// bytes of it. The arms and variants run in parallel, each on its own
+// database.
 func TestLongInputIsCut(t *testing.T) {
 	ctx := context.Background()
 	long := func(c byte, n int) string { return strings.Repeat(string(c), n) }
@@ -191,6 +194,7 @@ func TestLongInputIsCut(t *testing.T) {
 	}
 	for _, name := range arms.Names() {
 		t.Run("arm="+name, func(t *testing.T) {
+			t.Parallel()
 			s := apitest.MustServeSeeded(t, name, apitest.Options{}, apitest.Nine,
 				`INSERT INTO users (name, email) VALUES ('Taken', '`+takenEmail+`')`)
 			for _, c := range cases {
@@ -214,11 +218,14 @@ func TestLongInputIsCut(t *testing.T) {
 
 // TestReadTimeoutIs408 stalls in the middle of a body on every arm and
 // variant: the answer is 408 with a JSON error that names no address, and
-// nothing is written.
+// nothing is written. The arms and variants run in parallel, each on its
+// own server and database: the deadline is the server's, and the answer
+// has settle to arrive after it.
 func TestReadTimeoutIs408(t *testing.T) {
 	const timeout = 300 * time.Millisecond
 	for _, name := range arms.Names() {
 		t.Run("arm="+name, func(t *testing.T) {
+			t.Parallel()
 			var logs logBuffer
 			logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			s, mon := apitest.MustServeWatched(t, name, apitest.Options{Timeout: timeout, Logger: logger}, apitest.Nine)
@@ -264,11 +271,14 @@ func TestReadTimeoutIs408(t *testing.T) {
 // database's CONNECTION LIMIT is already reached, with pools that hold no
 // live connection: every request is 503 with a JSON error, no ERROR is
 // logged and one WARN says so for the episode; once the limit is lifted
-// the same server answers again, without a restart.
+// the same server answers again, without a restart. The arms and variants
+// run in parallel, each on its own database and role (the limit is the
+// database's).
 func TestConnectionRefusedIs503(t *testing.T) {
 	ctx := context.Background()
 	for i, name := range arms.Names() {
 		t.Run("arm="+name, func(t *testing.T) {
+			t.Parallel()
 			dsn := apitest.MustDatabase(t, apitest.Nine)
 			u, err := url.Parse(dsn)
 			if err != nil {

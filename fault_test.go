@@ -267,12 +267,14 @@ func lockRow(tb testing.TB, dsn string, id int64) (release func()) {
 // deadline and checks that each arm answers 504 on time and that the
 // deadline reaches PostgreSQL: no backend goes on waiting for the lock, no
 // connection stays checked out, and the request has no effect once the
-// lock is released.
+// lock is released. The arms run in parallel, each on its own database
+// and row lock; their requests one after another.
 func TestFaultDeadlineCancelsQuery(t *testing.T) {
 	const timeout = 300 * time.Millisecond
 	ctx := context.Background()
 	for _, name := range suite.Arms {
 		t.Run("arm="+name, func(t *testing.T) {
+			t.Parallel()
 			app := "crudbench-deadline-" + name
 			s, mon := apitest.MustServeWatched(t, name, apitest.Options{Timeout: timeout, AppName: app}, apitest.Nine)
 			for _, req := range lockedRequests {
@@ -324,7 +326,8 @@ func TestFaultDeadlineCancelsQuery(t *testing.T) {
 // sends more requests than that, some blocked on a row lock: all must end
 // by their deadline with 504 or 503 (or succeed), none may hang or leak a
 // connection, the pool must stay within two connections, and once the lock
-// is gone a burst of updates of the row must all succeed.
+// is gone a burst of updates of the row must all succeed. The arms run in
+// parallel, each on its own database.
 func TestFaultPoolExhausted(t *testing.T) {
 	t.Setenv(dbconf.EnvPoolSize, "2")
 	const (
@@ -336,6 +339,7 @@ func TestFaultPoolExhausted(t *testing.T) {
 	ctx := context.Background()
 	for _, name := range suite.Arms {
 		t.Run("arm="+name, func(t *testing.T) {
+			t.Parallel() // after the parent's Setenv, which the subtests read
 			app := "crudbench-pool-" + name
 			s, mon := apitest.MustServeWatched(t, name, apitest.Options{Timeout: timeout, AppName: app}, apitest.Nine)
 

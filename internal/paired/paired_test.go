@@ -20,30 +20,50 @@ func order(t *testing.T, design string, n int) *paired.Order {
 	return o
 }
 
+// TestRunAlternatesAndTimes checks the order of the calls and the times:
+// on the machine's clock a sleep's time is at least the sleep (an upper
+// bound would fail on a loaded machine), and on a synthetic clock, where a
+// call takes exactly what it advances, the ratios are exact.
 func TestRunAlternatesAndTimes(t *testing.T) {
-	var log []string
+	var (
+		log   []string
+		clock time.Time // the synthetic clock, advanced by the calls
+	)
 	target := func(name string, d time.Duration) paired.Target {
 		return paired.Target{Name: name, Do: func(int) error {
 			log = append(log, name)
 			time.Sleep(d)
+			clock = clock.Add(d)
 			return nil
 		}}
 	}
-	r, err := paired.Run([]paired.Target{target("a", 2*time.Millisecond), target("b", 1*time.Millisecond)}, 4, order(t, paired.Rotate, 2))
+	targets := []paired.Target{target("a", 2*time.Millisecond), target("b", 1*time.Millisecond)}
+	r, err := paired.Run(targets, 4, order(t, paired.Rotate, 2))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := []string{"a", "b", "b", "a", "a", "b", "b", "a"}; !slices.Equal(log, want) {
 		t.Errorf("call order %v, want %v", log, want)
 	}
+	for name, least := range map[string]time.Duration{"a": 2 * time.Millisecond, "b": time.Millisecond} {
+		for i, d := range r.Of(name) {
+			if d < least {
+				t.Errorf("%s, round %d: timed %s for a %s sleep", name, i, d, least)
+			}
+		}
+	}
 	if _, err := paired.Run([]paired.Target{target("a", 0)}, 1, order(t, paired.Shuffle, 2)); err == nil {
 		t.Error("an order for 2 targets ran 1")
 	}
-	if got := r.Ratio("a", "b"); got < 1.3 || got > 3 {
-		t.Errorf("ratio a/b = %.2f for 2 ms against 1 ms sleeps, want about 2", got)
+	r, err = paired.RunClock(targets, 4, order(t, paired.Rotate, 2), func() time.Time { return clock })
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := r.MedianRatio("a", "b"); got < 1.3 || got > 3 {
-		t.Errorf("median ratio a/b = %.2f for 2 ms against 1 ms sleeps, want about 2", got)
+	if got := r.Ratio("a", "b"); got != 2 {
+		t.Errorf("ratio a/b = %v for calls of 2 ms against 1 ms on a synthetic clock, want 2", got)
+	}
+	if got := r.MedianRatio("a", "b"); got != 2 {
+		t.Errorf("median ratio a/b = %v for calls of 2 ms against 1 ms on a synthetic clock, want 2", got)
 	}
 	if bl := r.Blocks("a", "b", 2); len(bl) != 2 {
 		t.Errorf("Blocks gave %d samples, want 2", len(bl))

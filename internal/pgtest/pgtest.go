@@ -261,5 +261,9 @@ func dropDatabase(name string) error {
 
 // Reset empties the tables of the database at dsn and restarts their ids.
 func Reset(ctx context.Context, dsn string) error {
-	return Exec(ctx, dsn, "TRUNCATE users, posts RESTART IDENTITY CASCADE")
+	return Exec(ctx, dsn, ResetSQL)
 }
+
+// ResetSQL is the statement Reset runs, for a test that runs it on a
+// connection of its own.
+const ResetSQL = "TRUNCATE users, posts RESTART IDENTITY CASCADE"
