@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/crudbench/crudbench/internal/apitest"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // rustInstall is the command that installs what the Rust peer builds with.
@@ -110,6 +111,7 @@ func TestRustPeerConformance(t *testing.T) {
 	dsn := apitest.MustDatabase(t, apitest.Trio)
 	base := startRustPeer(t, bin, dsn)
 	s := &apitest.Server{Name: "rust", DSN: dsn, URL: base, Client: &http.Client{}}
+	db := mustPool(t, dsn)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if rep := apitest.Send(ctx, s.Client, base, &apitest.Request{Method: "GET", Path: "/healthz"}, nil); rep.Err != nil || rep.Status != http.StatusOK {
@@ -128,7 +130,7 @@ func TestRustPeerConformance(t *testing.T) {
 				if l.sql != nil && !c.plans {
 					continue
 				}
-				got := runCase(t, s, c, l.sql)
+				got := runCase(t, s, db, c, l.sql)
 				if dev, ok := rustDeviations[c.name]; ok {
 					if got.String() == string(want) {
 						t.Errorf("listed as a deviation (%s) but now answers as the golden file: drop it from rustDeviations", dev.reason)
@@ -225,6 +227,18 @@ var rustEdgeCases = []apitest.Request{
 	apitest.Delete("/users/+2"),
 }
 
+// mustPool opens a pool on dsn that runCase resets and reads through,
+// closed when the test ends.
+func mustPool(t *testing.T, dsn string) *pgxpool.Pool {
+	t.Helper()
+	db, err := pgxpool.New(context.Background(), dsn)
+	if err != nil {
+		t.Fatalf("opening a pool on %s: %v", dsn, err)
+	}
+	t.Cleanup(db.Close)
+	return db
+}
+
 // TestRustPeerMatchesGo sends rustEdgeCases to the Rust peer and to the Go
 // pgx arm, each on its own database, and compares status, Allow, body and
 // database state.
@@ -233,10 +247,11 @@ func TestRustPeerMatchesGo(t *testing.T) {
 	rdsn := apitest.MustDatabase(t, apitest.Trio)
 	rust := &apitest.Server{Name: "rust", DSN: rdsn, URL: startRustPeer(t, bin, rdsn), Client: &http.Client{}}
 	goArm := apitest.MustServeSeeded(t, "pgx", apitest.Options{}, apitest.Trio)
+	rustDB, goDB := mustPool(t, rdsn), mustPool(t, goArm.DSN)
 	for i, r := range rustEdgeCases {
 		c := conformanceCase{name: fmt.Sprintf("edge-%d", i), req: r}
-		want := runCase(t, goArm, c, nil)
-		got := runCase(t, rust, c, nil)
+		want := runCase(t, goArm, goDB, c, nil)
+		got := runCase(t, rust, rustDB, c, nil)
 		if got.String() != want.String() {
 			t.Errorf("%s: Rust peer differs from the Go handlers:\n--- rust\n%s\n--- go\n%s", &r, got, want)
 		}
