@@ -1,0 +1,207 @@
+package crudbench_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/crudbench/crudbench/internal/apitest"
+	"github.com/crudbench/crudbench/internal/peer"
+)
+
+// TestPeerConformance runs every conformance case over HTTP on every peer
+// (servers of the contract in other languages, started by internal/peer),
+// each on a database of its own. A peer must give the golden answer and
+// database state of every case except those listed in its deviation file,
+// testdata/peers/<peer>.deviations; a listed case that no longer deviates
+// fails too, so that the list stays true. CRUDBENCH_PEERS, a regular
+// expression, picks peers by name. A peer whose language is not installed
+// is skipped with the command that installs it.
+func TestPeerConformance(t *testing.T) {
+	pick := regexp.MustCompile(os.Getenv("CRUDBENCH_PEERS"))
+	for _, spec := range peer.All() {
+		if !pick.MatchString(spec.Name) {
+			continue
+		}
+		t.Run(spec.Name, func(t *testing.T) {
+			if why := spec.Missing(); why != "" {
+				t.Skip(why)
+			}
+			dsn := apitest.MustDatabase(t)
+			p := peer.MustStart(t, spec, dsn)
+			checkTarget(t, apitest.Remote(spec.Name, p.URL, dsn), filepath.Join("testdata", "peers", spec.Name+".deviations"))
+		})
+	}
+}
+
+// TestConformanceTarget runs every conformance case on a server that is
+// already running: CRUDBENCH_TARGET_URL is its base URL and
+// CRUDBENCH_TARGET_DSN the database it serves (which the test empties and
+// fills for each case); CRUDBENCH_TARGET_DEVIATIONS, optionally, a
+// deviation file. Without CRUDBENCH_TARGET_URL it is skipped.
+func TestConformanceTarget(t *testing.T) {
+	url, dsn := os.Getenv("CRUDBENCH_TARGET_URL"), os.Getenv("CRUDBENCH_TARGET_DSN")
+	if url == "" {
+		t.Skip("set CRUDBENCH_TARGET_URL and CRUDBENCH_TARGET_DSN to run the conformance suite on a running server")
+	}
+	if dsn == "" {
+		t.Fatal("CRUDBENCH_TARGET_URL is set but CRUDBENCH_TARGET_DSN, the database the server serves, is not")
+	}
+	s := apitest.Remote("target", strings.TrimSuffix(url, "/"), dsn)
+	defer s.Close()
+	checkTarget(t, s, os.Getenv("CRUDBENCH_TARGET_DEVIATIONS"))
+}
+
+// checkTarget runs every case on s, a server reached over HTTP, and checks
+// it against the golden files and the deviation list in file (none when
+// file is empty or does not exist).
+func checkTarget(t *testing.T, s *apitest.Server, file string) {
+	listed, err := readDeviations(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]bool{}
+	for _, c := range conformanceCases {
+		known[c.name] = true
+		t.Run(c.name, func(t *testing.T) {
+			diff := targetDiff(t, s, c)
+			_, ok := listed[c.name]
+			switch {
+			case diff != "" && !ok:
+				t.Errorf("%s: %s", s.Name, diff)
+			case diff == "" && ok:
+				t.Errorf("%s: listed as a deviation in %s (%s) but answers as the golden file says: remove it from the list", s.Name, file, listed[c.name])
+			case diff != "":
+				t.Logf("%s: known deviation (%s): %s", s.Name, listed[c.name], diff)
+			}
+		})
+	}
+	for name := range listed {
+		if !known[name] {
+			t.Errorf("%s lists %q, which is no conformance case", file, name)
+		}
+	}
+}
+
+// targetDiff runs c on s on every layout it needs and returns how the
+// answers differ from the golden file, or "" when they do not.
+func targetDiff(t *testing.T, s *apitest.Server, c conformanceCase) string {
+	golden := filepath.Join("testdata", "conformance", strings.ReplaceAll(c.name, "/", "_")+".golden")
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("reading golden file: %v", err)
+	}
+	var diffs []string
+	for _, l := range layouts {
+		if l.sql != nil && !c.plans {
+			continue
+		}
+		got, problem := remoteCase(t, s, c, l.sql)
+		switch {
+		case problem != "":
+			diffs = append(diffs, fmt.Sprintf("layout=%s: %s: %s", l.name, &c.req, problem))
+		case got.String() != string(want):
+			diffs = append(diffs, fmt.Sprintf("layout=%s: %s differs from %s:\n--- got\n%s\n--- want\n%s", l.name, &c.req, golden, got, want))
+		}
+	}
+	return strings.Join(diffs, "\n")
+}
+
+// remoteCase is runCase for a server over HTTP: what a test arm must not
+// do fails the test, what a peer does differently (no answer, another
+// Content-Type, a failing setup) is returned as a problem, to be checked
+// against the deviation list.
+func remoteCase(t *testing.T, s *apitest.Server, c conformanceCase, layout []string) (outcome, string) {
+	t.Helper()
+	apitest.MustReset(t, s.DSN, apitest.Trio)
+	apitest.MustExec(t, s.DSN, layout...)
+	for _, r := range c.setup {
+		if rep := s.Send(context.Background(), r); rep.Err != nil || rep.Status >= 300 {
+			return outcome{}, fmt.Sprintf("setup %s: %s", &r, rep)
+		}
+	}
+	rep := s.Send(context.Background(), c.req)
+	if rep.Err != nil {
+		return outcome{}, fmt.Sprintf("no answer: %v", rep.Err)
+	}
+	got := outcome{status: rep.Status, allow: rep.Header.Get("Allow"), body: normalise(rep.Body), db: dumpDB(t, s.DSN)}
+	if ct := rep.Header.Get("Content-Type"); len(rep.Body) > 0 && ct != "application/json" {
+		return got, fmt.Sprintf("Content-Type %q, want application/json; answer:\n%s", ct, got)
+	}
+	return got, ""
+}
+
+// readDeviations reads a deviation list: one case a line, its name, then
+// after white space the reason it deviates (required); # starts a comment.
+// A missing file is an empty list.
+func readDeviations(file string) (map[string]string, error) {
+	out := map[string]string{}
+	if file == "" {
+		return out, nil
+	}
+	f, err := os.Open(file)
+	if os.IsNotExist(err) {
+		return out, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("reading deviations: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, reason, _ := strings.Cut(line, " ")
+		if reason = strings.TrimSpace(reason); reason == "" {
+			return nil, fmt.Errorf("%s:%d: %q gives no reason; write the case name, a space and why it deviates", file, n, name)
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("%s:%d: %q is listed twice", file, n, name)
+		}
+		out[name] = reason
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("reading deviations %s: %w", file, err)
+	}
+	return out, nil
+}
+
+// TestReadDeviations checks the deviation list's format: reasons are
+// required, duplicates and comments are handled.
+func TestReadDeviations(t *testing.T) {
+	dir := t.TempDir()
+	write := func(s string) string {
+		p := filepath.Join(dir, fmt.Sprint(len(s))+".deviations")
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	got, err := readDeviations(write("# comment\n\nmethod/connect gunicorn answers CONNECT itself\npath/unknown  x\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for n := range got {
+		names = append(names, n+"="+got[n])
+	}
+	sort.Strings(names)
+	if want := "method/connect=gunicorn answers CONNECT itself path/unknown=x"; strings.Join(names, " ") != want {
+		t.Errorf("got %q, want %q", strings.Join(names, " "), want)
+	}
+	for _, bad := range []string{"method/connect\n", "a x\na y\n"} {
+		if _, err := readDeviations(write(bad)); err == nil {
+			t.Errorf("%q: accepted", bad)
+		}
+	}
+	if got, err := readDeviations(filepath.Join(dir, "none")); err != nil || len(got) != 0 {
+		t.Errorf("missing file: %v, %v; want an empty list", got, err)
+	}
+}
