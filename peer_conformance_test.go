@@ -105,9 +105,9 @@ func targetDiff(t *testing.T, s *apitest.Server, c conformanceCase) string {
 		got, problem := remoteCase(t, s, c, l.sql)
 		switch {
 		case problem != "":
-			diffs = append(diffs, fmt.Sprintf("layout=%s: %s: %s", l.name, &c.req, problem))
+			diffs = append(diffs, fmt.Sprintf("layout=%s: %.120s: %s", l.name, c.req.String(), problem))
 		case got.String() != string(want):
-			diffs = append(diffs, fmt.Sprintf("layout=%s: %s differs from %s:\n--- got\n%s\n--- want\n%s", l.name, &c.req, golden, got, want))
+			diffs = append(diffs, fmt.Sprintf("layout=%s: %.120s differs from %s:\n--- got\n%s\n--- want\n%s", l.name, c.req.String(), golden, got, want))
 		}
 	}
 	return strings.Join(diffs, "\n")
