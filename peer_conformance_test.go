@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -21,21 +22,61 @@ import (
 // database state of every case except those listed in its deviation file,
 // testdata/peers/<peer>.deviations; a listed case that no longer deviates
 // fails too, so that the list stays true. CRUDBENCH_PEERS, a regular
-// expression, picks peers by name. A peer whose language is not installed
-// is skipped with the command that installs it.
+// expression, picks peers by name (all when unset; '^$' picks none). A
+// peer whose language is not installed is skipped with the command that
+// installs it.
 func TestPeerConformance(t *testing.T) {
-	pick := regexp.MustCompile(os.Getenv("CRUDBENCH_PEERS"))
-	for _, spec := range peer.All() {
-		if !pick.MatchString(spec.Name) {
-			continue
-		}
+	for _, spec := range pickPeers(t) {
 		t.Run(spec.Name, func(t *testing.T) {
 			if why := spec.Missing(); why != "" {
 				t.Skip(why)
 			}
+			t.Parallel() // each on its own database; most of the time is spent waiting
 			dsn := apitest.MustDatabase(t)
 			p := peer.MustStart(t, spec, dsn)
 			checkTarget(t, apitest.Remote(spec.Name, p.URL, dsn), filepath.Join("testdata", "peers", spec.Name+".deviations"))
+		})
+	}
+}
+
+// pickPeers returns the registered peers CRUDBENCH_PEERS picks.
+func pickPeers(t *testing.T) []peer.Spec {
+	pick, err := regexp.Compile(os.Getenv("CRUDBENCH_PEERS"))
+	if err != nil {
+		t.Fatalf("CRUDBENCH_PEERS: %v", err)
+	}
+	var out []peer.Spec
+	for _, spec := range peer.All() {
+		if pick.MatchString(spec.Name) {
+			out = append(out, spec)
+		}
+	}
+	return out
+}
+
+// TestPeerUnavailable starts every peer on a database that does not
+// answer (a closed port): the peer must still become ready, and answer a
+// call of the API with 503 and the unavailable error, as the arms do.
+func TestPeerUnavailable(t *testing.T) {
+	for _, spec := range pickPeers(t) {
+		t.Run(spec.Name, func(t *testing.T) {
+			if why := spec.Missing(); why != "" {
+				t.Skip(why)
+			}
+			t.Parallel()
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			dsn := fmt.Sprintf("postgres://crudbench@%s/none?sslmode=disable&connect_timeout=2", l.Addr())
+			l.Close()
+			p := peer.MustStart(t, spec, dsn)
+			s := apitest.Remote(spec.Name, p.URL, dsn)
+			defer s.Close()
+			rep := s.Send(context.Background(), apitest.Get("/users/1"))
+			if code, _ := rep.APIError(); rep.Err != nil || rep.Status != 503 || code != "unavailable" || rep.Header.Get("Content-Type") != "application/json" {
+				t.Errorf("GET /users/1 with the database down: %s, Content-Type %q; want 503 with code unavailable in JSON", rep, rep.Header.Get("Content-Type"))
+			}
 		})
 	}
 }
