@@ -183,7 +183,6 @@ def create_app(mode=None, dsn=None):
         title, body = c.post_create(_body(c.POST_CREATE))
         return _answer(201, store.create_post(uid, title, body))
 
-    app.teardown_appcontext(store.teardown)
     return app
 
 

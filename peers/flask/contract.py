@@ -9,6 +9,7 @@ exactly.
 """
 
 import json
+import os
 import re
 import unicodedata
 
@@ -164,7 +165,8 @@ _HEX = "0123456789abcdefABCDEF"
 
 
 def _unescape(s):
-    """url.QueryUnescape on a str of bytes (latin-1); raises APIError."""
+    """url.QueryUnescape on a str of bytes (latin-1); raises ValueError
+    with net/url's message."""
     i = 0
     while i < len(s):
         if s[i] == "%":
@@ -543,7 +545,7 @@ def decode(data, fields, many):
     if not data.strip(b" \t\r\n"):
         raise invalid("The body is empty; send a JSON value.")
     try:
-        text = data.decode("utf-8")
+        data.decode("utf-8")
     except UnicodeDecodeError:
         raise invalid("The body is not valid UTF-8.") from None
     try:
@@ -569,7 +571,6 @@ def decode(data, fields, many):
     rest = len(data) - len(data[end:].lstrip(b" \t\r\n"))
     if rest < len(data):
         raise invalid("The body has data after its JSON value at offset %d." % rest)
-    del text
     return out
 
 
@@ -725,5 +726,4 @@ def too_large():
 
 def os_env(name, default):
     """An environment variable, or default when unset or empty."""
-    import os
     return os.environ.get(name) or default

@@ -73,9 +73,6 @@ class Store:
 
     translate = staticmethod(translate)
 
-    def teardown(self, _exc):
-        pass
-
     def session(self):
         # expire_on_commit=False: the objects are read into the answer
         # after the commit without another SELECT.

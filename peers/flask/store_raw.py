@@ -75,9 +75,6 @@ class Store:
 
     translate = staticmethod(translate)
 
-    def teardown(self, _exc):
-        pass
-
     def _one(self, sql, args):
         with self.pool.connection() as conn:
             return conn.execute(sql, args).fetchone()
