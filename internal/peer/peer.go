@@ -27,6 +27,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/crudbench/crudbench/internal/pgserver"
 )
 
 // Spec says how to build, check for and start one peer.
@@ -139,7 +141,7 @@ type Process struct {
 	cmd    *exec.Cmd
 	out    *tail
 	done   chan struct{} // closed when the leader has exited
-	reaper *reaper
+	reaper *pgserver.Reaper
 	once   sync.Once
 	err    error // how the leader exited, once done is closed
 }
@@ -177,7 +179,8 @@ func Start(ctx context.Context, s Spec, dsn string, log *os.File) (*Process, err
 		return nil, fmt.Errorf("starting peer %s (%s): %w", s.Name, strings.Join(argv, " "), err)
 	}
 	p.Pid = p.cmd.Process.Pid
-	p.reaper, err = startReaper(p.Pid)
+	// The reaper kills the group should this process die first.
+	p.reaper, err = pgserver.StartReaper(fmt.Sprintf("kill -TERM -%d 2>/dev/null; sleep 2; kill -KILL -%d 2>/dev/null", p.Pid, p.Pid))
 	if err != nil {
 		killGroup(p.cmd, true)
 		_ = p.cmd.Wait()
@@ -240,7 +243,7 @@ func (p *Process) Stop() {
 		}
 		killGroup(p.cmd, true) // whatever of the group is left
 		<-p.done
-		p.reaper.dismiss()
+		p.reaper.Dismiss()
 	})
 }
 

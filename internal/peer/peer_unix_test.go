@@ -25,6 +25,10 @@ func TestMain(m *testing.M) {
 		fake(mode)
 		return
 	}
+	if os.Getenv("PEER_PARENT") != "" {
+		parent()
+		return
+	}
 	os.Exit(m.Run())
 }
 
@@ -46,6 +50,18 @@ func fake(mode string) {
 	}
 	http.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, "child %d", child.Process.Pid) })
 	_ = http.Serve(l, nil)
+}
+
+// parent starts a stubborn fake peer, says its process group, and waits
+// to be killed.
+func parent() {
+	p, err := peer.Start(context.Background(), fakeSpec("fake-orphaned", "stubborn"), "", nil)
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	fmt.Printf("group %d\n", p.Pid)
+	select {}
 }
 
 func fakeSpec(name, mode string) peer.Spec {
@@ -98,6 +114,41 @@ func TestStartStop(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOrphaned kills a process that started a peer (one that ignores
+// SIGTERM, with a child) and checks that the peer's whole process group
+// goes with it.
+func TestOrphaned(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), "PEER_PARENT=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var group int
+	if _, err := fmt.Fscanf(out, "group %d\n", &group); err != nil || group <= 0 {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		t.Fatalf("the parent did not start the peer: %v", err)
+	}
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	var kerr error
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if kerr = syscall.Kill(-group, 0); kerr == syscall.ESRCH {
+			return
+		}
+	}
+	_ = syscall.Kill(-group, syscall.SIGKILL)
+	t.Errorf("process group %d of a peer is still there after its parent died (kill 0: %v)", group, kerr)
 }
 
 // TestStartFails checks that a peer that exits before it is ready fails

@@ -12,12 +12,3 @@ func startGroup(*exec.Cmd) error {
 
 // killGroup kills the process itself.
 func killGroup(cmd *exec.Cmd, _ bool) { _ = cmd.Process.Kill() }
-
-// reaper stands for the Unix reaper, which Windows does not have.
-type reaper struct{}
-
-// startReaper does nothing on Windows.
-func startReaper(int) (*reaper, error) { return nil, nil }
-
-// dismiss does nothing.
-func (*reaper) dismiss() {}
