@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/crudbench/crudbench"
+	"github.com/crudbench/crudbench/httpapi"
 	"github.com/crudbench/crudbench/internal/apitest"
 	"github.com/crudbench/crudbench/internal/peer"
 )
@@ -252,5 +255,75 @@ func TestReadDeviations(t *testing.T) {
 	}
 	if got, err := readDeviations(filepath.Join(dir, "none")); err != nil || len(got) != 0 {
 		t.Errorf("missing file: %v, %v; want an empty list", got, err)
+	}
+}
+
+// decodeBodies are request bodies beyond the conformance cases that the
+// API refuses before any data access: JSON edge cases (numbers, escapes,
+// nesting, duplicate and case-folded keys, trailing data) on which a
+// peer's decoding must give Go's very message.
+var decodeBodies = []string{
+	`{"age":1e3}`, `{"age":-0}`, `{"age":1.0}`, `{"age":-1e-3}`, `{"age":01}`, `{"age":-}`, `{"age":1.}`, `{"age":1e}`, `{"age":1e+}`,
+	`{"age":.5}`, `{"age":+1}`, `{"age":NaN}`, `{"age":Infinity}`, `{"age":tru}`, `{"age":nul}`, `{"age":fals}`, `{"age":true}`,
+	`{"NAME":"","email":"x@example.com"}`, `{"Name":"X","name":"","email":"x@example.com"}`, `{"name":"X","name":5}`,
+	`{"name":"\q"}`, `{"name":"\u12"}`, `{"name":"\u12zz"}`, `{"name":"a` + "\t" + `"}`, `{"name" "X"}`, `{"name":"X" "email":"y"}`,
+	`{"name":"X",}`, `[1,]`, `[,1]`, `{,}`, `{"a":1`, `{"a"`, `{"a":`, `[`, `"abc`, `tr`, `nu`, `-`, `1 2`, `"x"`, `12`, `true`,
+	`[1]`, `[null]`, `[[]]`, `[{"name":1},{"email":2}]`, `[{"admin":1},{"name":2}]`, `{"age":{"a":1}}`, `{"name":[1,2]}`,
+	`{"name":null,"email":null}`, `{"name":"X","email":"x@example.com","age":null}`, `{"email":"é@é","name":"\u00e9"}`,
+	strings.Repeat("[", 200) + strings.Repeat("]", 200), strings.Repeat("[", 10000) + strings.Repeat("]", 10000),
+	strings.Repeat("[", 10001) + strings.Repeat("]", 10001), "[" + strings.Repeat(`{"a":`, 9999) + "1" + strings.Repeat("}", 9999) + "]",
+	strings.Repeat(`{"a":`, 50) + "1" + strings.Repeat("}", 50),
+	`{"title":"T","body":5}`, `{"title":["T"]}`, `{"title":"T","user_id":"2"}`, `{"id":1.5,"age":1}`, `{"id":-1,"age":1}`,
+	`[{"id":1,"age":1},{"id":2,"age":1.5}]`, `[{"id":1},{"id":2,"x":1}]`, "\ufeff{}", "{}\x00", `{"name":"\ud83d\ude80"}`, `{"a":"\/"}`,
+}
+
+// absentStore panics when called: its methods are those of a nil Store.
+type absentStore struct{ crudbench.Store }
+
+// TestPeerDecoding sends decodeBodies to every write route of every peer
+// and of the Go handler, and requires the same status and body wherever
+// Go refuses the request before data access.
+func TestPeerDecoding(t *testing.T) {
+	routes := []struct{ method, path string }{
+		{"POST", "/users"}, {"PATCH", "/users/1"}, {"POST", "/users/bulk"}, {"PATCH", "/users/bulk"}, {"POST", "/users/1/posts"},
+	}
+	goAnswer := func(r apitest.Request) (rep *httptest.ResponseRecorder) {
+		defer func() {
+			if recover() != nil {
+				rep = nil // the handler reached the (absent) store
+			}
+		}()
+		req := httptest.NewRequest(r.Method, r.Path, strings.NewReader(r.Body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		httpapi.NewHandler(absentStore{}, httpapi.Options{}).ServeHTTP(rec, req)
+		return rec
+	}
+	for _, spec := range pickPeers(t) {
+		t.Run(spec.Name, func(t *testing.T) {
+			skipMissing(t, spec)
+			t.Parallel()
+			dsn := apitest.MustDatabase(t, apitest.Trio)
+			s := apitest.Remote(spec.Name, peer.MustStart(t, spec, dsn).URL, dsn)
+			defer s.Close()
+			compared := 0
+			for _, rt := range routes {
+				for _, body := range decodeBodies {
+					r := apitest.Request{Method: rt.method, Path: rt.path, Body: body}
+					want := goAnswer(r)
+					if want == nil || want.Code < 400 || want.Code == 404 || want.Code == 409 {
+						continue
+					}
+					compared++
+					got := s.Send(context.Background(), r)
+					if got.Err != nil || got.Status != want.Code || normalise(got.Body) != normalise(want.Body.Bytes()) {
+						t.Errorf("%s %s %.80q: got %s; Go answers %d: %s", rt.method, rt.path, body, got, want.Code, strings.TrimSpace(want.Body.String()))
+					}
+				}
+			}
+			if compared < len(decodeBodies) {
+				t.Errorf("only %d answers compared: Go refuses too few of the bodies, the test is broken", compared)
+			}
+		})
 	}
 }

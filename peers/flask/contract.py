@@ -11,7 +11,12 @@ exactly.
 import json
 import os
 import re
+import sys
 import unicodedata
+
+# encoding/json accepts 10,000 levels of nesting; Python's json module
+# recurses once per level, within this limit.
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_500))
 
 MAX_NAME_LEN = 100
 MAX_EMAIL_LEN = 254
@@ -300,7 +305,7 @@ def _scan(data):
             c = need(i)
             if c == 0x7B:  # {
                 if len(stack) >= 10000:
-                    raise _Syntax("exceeded max depth", i + 1)
+                    err(i, "exceeded max depth")
                 i = skip(i + 1)
                 c = need(i)
                 if c == 0x7D:
@@ -322,7 +327,7 @@ def _scan(data):
                 continue
             if c == 0x5B:  # [
                 if len(stack) >= 10000:
-                    raise _Syntax("exceeded max depth", i + 1)
+                    err(i, "exceeded max depth")
                 i = skip(i + 1)
                 c = need(i)
                 if c == 0x5D:
@@ -468,7 +473,9 @@ class _Obj(list):
 STR, INT = "a string", "an integer"
 USER_CREATE = {"name": STR, "email": STR, "age": INT}
 USER_PATCH = USER_CREATE
-USER_UPDATE = {"id": INT, "name": STR, "email": STR, "age": INT}
+# Go names a field of an embedded struct by its path: UserUpdate embeds
+# UserPatch, so its errors say "UserPatch.name".
+USER_UPDATE = {"id": INT, "name": (STR, "UserPatch.name"), "email": (STR, "UserPatch.email"), "age": (INT, "UserPatch.age")}
 POST_CREATE = {"title": STR, "body": STR}
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -518,7 +525,9 @@ def _struct(v, fields, errs, what):
         if name is None:
             errs.save("Unknown field %s." % goquote(key))
             continue
-        want = fields[name]
+        want, path = fields[name], name
+        if isinstance(want, tuple):
+            want, path = want
         if val is None:
             out[name] = None
             continue
@@ -526,16 +535,16 @@ def _struct(v, fields, errs, what):
             if isinstance(val, str) and not isinstance(val, _Num):
                 out[name] = _fix(val)
                 continue
-            errs.save("Field %s must be a string, not %s." % (goquote(name), _kind(val)))
+            errs.save("Field %s must be a string, not %s." % (goquote(path), _kind(val)))
         else:
             if isinstance(val, _Num):
                 n = parse_int64(val)
                 if n is not None:
                     out[name] = n
                     continue
-                errs.save("Field %s must be an integer, not number %s." % (goquote(name), val))
+                errs.save("Field %s must be an integer, not number %s." % (goquote(path), val))
                 continue
-            errs.save("Field %s must be an integer, not %s." % (goquote(name), _kind(val)))
+            errs.save("Field %s must be an integer, not %s." % (goquote(path), _kind(val)))
     return out
 
 
