@@ -277,12 +277,26 @@ var decodeBodies = []string{
 	`[{"id":1,"age":1},{"id":2,"age":1.5}]`, `[{"id":1},{"id":2,"x":1}]`, "\ufeff{}", "{}\x00", `{"name":"\ud83d\ude80"}`, `{"a":"\/"}`,
 }
 
+// refusedPaths are paths and queries beyond the conformance cases that
+// the API refuses before any data access: signs, leading zeros, empty and
+// repeated parameters, escapes, separators.
+var refusedPaths = []string{
+	"/users?limit=+5&after=-0", "/users?limit=05&after=x", "/users?after=+0&limit=0", "/users?limit=1&limit=x", "/users?limit=x&limit=1",
+	"/users?%zz=1", "/users?a=%2", "/users?a=%", "/users?limit=%31%30%30%31", "/users?limit=1e3", "/users?limit=%20%31",
+	"/users?limit=1;", "/users?a;b=1", "/users?&&limit=0&&", "/users?limit==1", "/users?limit", "/users?LIMIT=1&limit=0",
+	"/users/bulk?ids=+1,1", "/users/bulk?ids=1,,2", "/users/bulk?ids=,", "/users/bulk?ids=1,2,", "/users/bulk?ids=%2C1",
+	"/users/bulk?ids=01,1", "/users/bulk?ids=1&ids=", "/users/bulk?ids=" + strings.Repeat("9", 30), "/users/bulk?ids=1+2",
+	"/users/+0", "/users/00", "/users/1?include=", "/users/1?include=POSTS", "/users/1?include=posts&include=x",
+	"/users/1?include=posts%00", "/users/%E2%82%AC", "/users/%FF", "/users/1%2F2", "/users/" + strings.Repeat("%C3%A9", 30),
+}
+
 // absentStore panics when called: its methods are those of a nil Store.
 type absentStore struct{ crudbench.Store }
 
-// TestPeerDecoding sends decodeBodies to every write route of every peer
-// and of the Go handler, and requires the same status and body wherever
-// Go refuses the request before data access.
+// TestPeerDecoding sends decodeBodies to every write route, and GET and
+// DELETE of refusedPaths, to every peer and to the Go handler, and
+// requires the same status and body wherever Go refuses the request before
+// data access.
 func TestPeerDecoding(t *testing.T) {
 	routes := []struct{ method, path string }{
 		{"POST", "/users"}, {"PATCH", "/users/1"}, {"POST", "/users/bulk"}, {"PATCH", "/users/bulk"}, {"POST", "/users/1/posts"},
@@ -321,7 +335,21 @@ func TestPeerDecoding(t *testing.T) {
 					}
 				}
 			}
-			if compared < len(decodeBodies) {
+			for _, path := range refusedPaths {
+				for _, method := range []string{"GET", "DELETE"} {
+					r := apitest.Request{Method: method, Path: path}
+					want := goAnswer(r)
+					if want == nil || want.Code < 400 || want.Code == 404 || want.Code == 409 {
+						continue
+					}
+					compared++
+					got := s.Send(context.Background(), r)
+					if got.Err != nil || got.Status != want.Code || normalise(got.Body) != normalise(want.Body.Bytes()) {
+						t.Errorf("%s %.80s: got %s; Go answers %d: %s", method, path, got, want.Code, strings.TrimSpace(want.Body.String()))
+					}
+				}
+			}
+			if compared < len(decodeBodies)+len(refusedPaths) {
 				t.Errorf("only %d answers compared: Go refuses too few of the bodies, the test is broken", compared)
 			}
 		})

@@ -9,7 +9,9 @@ Served by gunicorn (gunicorn.conf.py, "app:create_app()") or, as
 
 import logging
 import os
+import re
 import sys
+from urllib.parse import unquote_to_bytes
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import MethodNotAllowed, NotFound
@@ -33,10 +35,45 @@ def _fail(e):
     return resp
 
 
+def _raw_path():
+    """The path as the client sent it, escapes and all (a str of bytes):
+    WSGI's PATH_INFO is decoded, and Werkzeug's development server puts
+    U+FFFD in it for bytes that are not UTF-8."""
+    env = request.environ
+    raw = env.get("RAW_URI") or env.get("REQUEST_URI")
+    if not raw:
+        return env.get("PATH_INFO", "").replace("%", "%25")
+    raw = raw.split("?", 1)[0]
+    if not raw.startswith("/"):  # absolute form: http://host/path
+        raw = "/" + raw.split("/", 3)[3] if raw.count("/") >= 3 else "/"
+    return raw
+
+
+def _decode(raw):
+    return unquote_to_bytes(raw.encode("latin-1", "replace")).decode("utf-8", "surrogateescape")
+
+
 def _path():
-    """The request's decoded path, undecodable bytes as surrogate escapes."""
-    raw = request.environ.get("PATH_INFO", "")
-    return raw.encode("latin-1", "replace").decode("utf-8", "surrogateescape")
+    """The request's decoded path, as Go's URL.Path; undecodable bytes as
+    surrogate escapes."""
+    return _decode(_raw_path())
+
+
+class _KeepEncodedSlash:
+    """WSGI decodes %2F in PATH_INFO into a "/", which Go's router does not
+    (a segment "1%2F2" is the id "1/2"). When the request's own path holds
+    one, this gives Flask a PATH_INFO with only %2F and % left encoded, to
+    route on; the handlers read the path from the request line itself."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        raw = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or "").split("?", 1)[0]
+        if "%2f" in raw.lower():
+            parts = re.split("(?i)%2f", raw)
+            environ["PATH_INFO"] = "%2F".join(unquote_to_bytes(p).decode("latin-1").replace("%", "%25") for p in parts)
+        return self.app(environ, start_response)
 
 
 def _query():
@@ -67,6 +104,7 @@ def create_app(mode=None, dsn=None):
         raise SystemExit("CRUDBENCH_MODE must be raw or orm, not %r" % mode)
 
     app = Flask(__name__)
+    app.wsgi_app = _KeepEncodedSlash(app.wsgi_app)
     app.url_map.merge_slashes = False
     opts = {"provide_automatic_options": False}
 
@@ -187,9 +225,9 @@ def create_app(mode=None, dsn=None):
 
 
 def _segment():
-    """The id segment of /users/{id}[/posts] as Go's PathValue has it
-    (Werkzeug's own decoding replaces bytes that are not UTF-8)."""
-    return _path().split("/")[2]
+    """The id segment of /users/{id}[/posts] as Go's PathValue has it:
+    split before it is decoded, so that %2F stays in it."""
+    return _decode(_raw_path().split("/")[2])
 
 
 def main():
