@@ -24,7 +24,8 @@ import (
 // each on a database of its own. A peer must give the golden answer and
 // database state of every case except those listed in its deviation file,
 // testdata/peers/<peer>.deviations; a listed case that no longer deviates
-// fails too, so that the list stays true. CRUDBENCH_PEERS, a regular
+// fails too, so that the list stays true. Then, on the same peer, the
+// decoding comparison of checkDecoding. CRUDBENCH_PEERS, a regular
 // expression, picks peers by name (all when unset; '^$' picks none). A
 // peer whose language is not installed is skipped with the command that
 // installs it.
@@ -34,8 +35,15 @@ func TestPeerConformance(t *testing.T) {
 			skipMissing(t, spec)
 			t.Parallel() // each on its own database; most of the time is spent waiting
 			dsn := apitest.MustDatabase(t)
-			p := peer.MustStart(t, spec, dsn)
-			checkTarget(t, apitest.Remote(spec.Name, p.URL, dsn), filepath.Join("testdata", "peers", spec.Name+".deviations"))
+			s := apitest.Remote(spec.Name, peer.MustStart(t, spec, dsn).URL, dsn)
+			defer s.Close()
+			t.Run("cases", func(t *testing.T) {
+				checkTarget(t, s, filepath.Join("testdata", "peers", spec.Name+".deviations"))
+			})
+			t.Run("decoding", func(t *testing.T) {
+				apitest.MustReset(t, dsn, apitest.Trio)
+				checkDecoding(t, s)
+			})
 		})
 	}
 }
@@ -293,11 +301,10 @@ var refusedPaths = []string{
 // absentStore panics when called: its methods are those of a nil Store.
 type absentStore struct{ crudbench.Store }
 
-// TestPeerDecoding sends decodeBodies to every write route, and GET and
-// DELETE of refusedPaths, to every peer and to the Go handler, and
-// requires the same status and body wherever Go refuses the request before
-// data access.
-func TestPeerDecoding(t *testing.T) {
+// checkDecoding sends decodeBodies to every write route, and GET and
+// DELETE of refusedPaths, to s and to the Go handler, and requires the
+// same status and body wherever Go refuses the request before data access.
+func checkDecoding(t *testing.T, s *apitest.Server) {
 	routes := []struct{ method, path string }{
 		{"POST", "/users"}, {"PATCH", "/users/1"}, {"POST", "/users/bulk"}, {"PATCH", "/users/bulk"}, {"POST", "/users/1/posts"},
 	}
@@ -313,45 +320,28 @@ func TestPeerDecoding(t *testing.T) {
 		httpapi.NewHandler(absentStore{}, httpapi.Options{}).ServeHTTP(rec, req)
 		return rec
 	}
-	for _, spec := range pickPeers(t) {
-		t.Run(spec.Name, func(t *testing.T) {
-			skipMissing(t, spec)
-			t.Parallel()
-			dsn := apitest.MustDatabase(t, apitest.Trio)
-			s := apitest.Remote(spec.Name, peer.MustStart(t, spec, dsn).URL, dsn)
-			defer s.Close()
-			compared := 0
-			for _, rt := range routes {
-				for _, body := range decodeBodies {
-					r := apitest.Request{Method: rt.method, Path: rt.path, Body: body}
-					want := goAnswer(r)
-					if want == nil || want.Code < 400 || want.Code == 404 || want.Code == 409 {
-						continue
-					}
-					compared++
-					got := s.Send(context.Background(), r)
-					if got.Err != nil || got.Status != want.Code || normalise(got.Body) != normalise(want.Body.Bytes()) {
-						t.Errorf("%s %s %.80q: got %s; Go answers %d: %s", rt.method, rt.path, body, got, want.Code, strings.TrimSpace(want.Body.String()))
-					}
-				}
-			}
-			for _, path := range refusedPaths {
-				for _, method := range []string{"GET", "DELETE"} {
-					r := apitest.Request{Method: method, Path: path}
-					want := goAnswer(r)
-					if want == nil || want.Code < 400 || want.Code == 404 || want.Code == 409 {
-						continue
-					}
-					compared++
-					got := s.Send(context.Background(), r)
-					if got.Err != nil || got.Status != want.Code || normalise(got.Body) != normalise(want.Body.Bytes()) {
-						t.Errorf("%s %.80s: got %s; Go answers %d: %s", method, path, got, want.Code, strings.TrimSpace(want.Body.String()))
-					}
-				}
-			}
-			if compared < len(decodeBodies)+len(refusedPaths) {
-				t.Errorf("only %d answers compared: Go refuses too few of the bodies, the test is broken", compared)
-			}
-		})
+	compared := 0
+	compare := func(r apitest.Request) {
+		want := goAnswer(r)
+		if want == nil || want.Code < 400 || want.Code == 404 || want.Code == 409 {
+			return
+		}
+		compared++
+		got := s.Send(context.Background(), r)
+		if got.Err != nil || got.Status != want.Code || normalise(got.Body) != normalise(want.Body.Bytes()) {
+			t.Errorf("%s %.80s %.80q: got %s; Go answers %d: %s", r.Method, r.Path, r.Body, got, want.Code, strings.TrimSpace(want.Body.String()))
+		}
+	}
+	for _, rt := range routes {
+		for _, body := range decodeBodies {
+			compare(apitest.Request{Method: rt.method, Path: rt.path, Body: body})
+		}
+	}
+	for _, path := range refusedPaths {
+		compare(apitest.Request{Method: "GET", Path: path})
+		compare(apitest.Request{Method: "DELETE", Path: path})
+	}
+	if compared < len(decodeBodies)+len(refusedPaths) {
+		t.Errorf("only %d answers compared: Go refuses too few of the bodies, the test is broken", compared)
 	}
 }
