@@ -13,7 +13,8 @@ package crudbench_test
 //
 // BenchmarkPaired (paired_bench_test.go) is the comparison to trust: the
 // per-arm families measure arms one after another, and on a shared machine
-// that alone moves results by up to 2×. They are the quick path.
+// that alone moves results more than the arms differ (docs/method.md).
+// They are the quick path.
 //
 // Setup, seeding and restores happen outside the timed region; each
 // benchmark leaves the database as it found it, and checks before it

@@ -80,45 +80,11 @@ func breakdownArms(op string) []string {
 }
 
 // BenchmarkBreakdown splits the in-process cost of one store call of each
-// database/sql arm into what the library spends building its statements
-// (build-ns/op), what database/sql and the driver layer spend
-// (dbsql-ns/op), and what the library spends turning rows into structs
-// and on its bookkeeping after them (scan-ns/op); inproc-ns/op is the
-// whole call, the sum of the three. Each part is also counted in heap
-// allocations (build-allocs/op …), in an untimed pass; queries/op is the
-// statements of the call. The rest of an HTTP request's time, the round
-// trip (network, PostgreSQL, pgx on the wire, HTTP and JSON), is the arm's
-// BenchmarkPaired time less inproc-ns/op: the report does that
-// subtraction.
-//
-// How: each leaf records, once per process, one call of the store against
-// a clone of the seeded database (internal/replay's Recorder around pgx's
-// stdlib connector), then calls the same store method with the same input
-// on the same arm opened on a replay.Player, which answers from the
-// recording with no database and stamps every statement's arrival and
-// return and its rows' closing. Time before a statement reaches the
-// driver is building plus database/sql's pre-work; time while rows are
-// open is database/sql's Scan plus the library's mapping; time after the
-// last statement is mapping. database/sql's own share of each is then
-// measured the same way by a raw replay of the identical statements
-// (replay.Raw: QueryContext, Scan into typed destinations, BeginTx and
-// Commit where recorded) and subtracted: build is the call's time before
-// statements less the raw replay's; scan its time with rows open and after
-// the last statement less the raw replay's; dbsql the rest. The library
-// call and the raw replay alternate iteration by iteration (the order
-// swapping each time), so that the machine's drift lands on both: measured
-// one after another, they would disagree by up to 2× on a shared VM.
-// Time between one query's rows closing and the next statement is counted
-// as building, even where the library is still mapping the last result
-// (ent's eager loading). pgx's decoding of wire values into driver values
-// happens in the recorder, so it belongs to the round trip. ns/op is one
-// round: the call and its raw replay.
-//
-// The sql arm is the baseline: it sends its statements through database/sql
-// directly, so its build and scan parts are near zero by construction.
-// The pgx-pool arms are not broken down: their SQL is a constant string,
-// there is no database/sql layer to split off, and raw pgx is what the
-// composed floor is made of, so their in-process share is in pgx/floor.
+// database/sql arm into statement building (build-ns/op), database/sql and
+// the driver (dbsql-ns/op) and mapping rows to structs (scan-ns/op), which
+// add up to inproc-ns/op, each also in allocations. It replays a recorded
+// call with no database, alternating with a raw database/sql replay of the
+// same statements; docs/method.md explains how and what it leaves out.
 func BenchmarkBreakdown(b *testing.B) {
 	benchSetup(b)
 	type leaf struct {

@@ -51,7 +51,12 @@ func printConfig(s *pgserver.Server) error {
 	}
 	fmt.Printf("provider: %s\npostgres: %s\ndurable: %s\nfsync: %s\nsynchronous_commit: %s\nfull_page_writes: %s\nshared_buffers: %s\n",
 		s.Provider(), version, durable, fsync, syncCommit, fpw, sharedBuffers)
+	order, err := pairedOrder()
+	if err != nil {
+		return err
+	}
 	fmt.Printf("pool: %d\nquery_mode: %s\nrows: %d\n", pool, mode, rows)
+	fmt.Print(order.ConfigLines())
 	for _, m := range armModules {
 		fmt.Printf("%s: %s\n", m[0], modVersion(m[1]))
 	}
@@ -78,6 +83,7 @@ var armModules = [][2]string{
 	{"gorm", "gorm.io/gorm"},
 	{"gorm-postgres", "gorm.io/driver/postgres"},
 	{"bun", "github.com/uptrace/bun"},
+	{"sqlx", "github.com/jmoiron/sqlx"},
 }
 
 // sqlcVersion returns the version of sqlc that generated sqlc/sqlcgen, as

@@ -6,14 +6,18 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crudbench/crudbench/internal/apitest"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/conformance golden files from the pgx arm")
@@ -28,6 +32,9 @@ type conformanceCase struct {
 	// plans: run the case on every layout of the fixture, not only as
 	// loaded; each must give the golden answer.
 	plans bool
+	// sql runs after the fixture and before setup: rows written outside
+	// the API.
+	sql []string
 }
 
 // layouts are physical states of the fixture that hold the same rows and
@@ -333,6 +340,25 @@ var conformanceCases = []conformanceCase{
 	{name: "list/limit-bad-escape", req: apitest.Request{Method: "GET", Path: "/users?limit=%zz"}, status: 400},
 	{name: "list/semicolon-separator", req: apitest.Request{Method: "GET", Path: "/users?after=1;limit=2"}, status: 400},
 	{name: "list/too-many-parameters", req: apitest.Request{Method: "GET", Path: "/users?" + strings.Repeat("a=1&", 10_000) + "limit=2"}, status: 400},
+
+	// Rows written outside the API, through SQL, whose timestamps JSON
+	// cannot represent (RFC 3339 has years 0000 to 9999): a JSON 500
+	// naming the row, never a status without a body. PostgreSQL's 1 BC is
+	// year 0000 and is answered.
+	{name: "unrepresentable/read-year-10000", sql: []string{stampedUser("10000-01-01 00:00:00+00")}, req: apitest.Request{Method: "GET", Path: "/users/4"}, status: 500},
+	{name: "unrepresentable/read-44-BC", sql: []string{stampedUser("0044-03-15 12:00:00+00 BC")}, req: apitest.Request{Method: "GET", Path: "/users/4"}, status: 500},
+	{name: "unrepresentable/read-infinity", sql: []string{stampedUser("infinity")}, req: apitest.Request{Method: "GET", Path: "/users/4"}, status: 500},
+	{name: "unrepresentable/read-1-BC-is-year-0000", sql: []string{stampedUser("0001-06-01 00:00:00+00 BC")}, req: apitest.Request{Method: "GET", Path: "/users/4"}, status: 200},
+	{name: "unrepresentable/list-year-10000", sql: []string{stampedUser("10000-01-01 00:00:00+00")}, req: apitest.Request{Method: "GET", Path: "/users"}, status: 500},
+	{name: "unrepresentable/bulk-read-44-BC", sql: []string{stampedUser("0044-03-15 12:00:00+00 BC")}, req: apitest.Request{Method: "GET", Path: "/users/bulk?ids=1,4"}, status: 500},
+	{name: "unrepresentable/with-posts-year-10000-post", sql: []string{`INSERT INTO posts (user_id, title, created_at) VALUES (3, 'Far', '10000-01-01 00:00:00+00')`}, req: apitest.Request{Method: "GET", Path: "/users/3?include=posts"}, status: 500},
+	{name: "unrepresentable/other-rows-unaffected", sql: []string{stampedUser("10000-01-01 00:00:00+00")}, req: apitest.Request{Method: "GET", Path: "/users/bulk?ids=1,2"}, status: 200},
+}
+
+// stampedUser inserts user 4 with both timestamps at ts, through SQL.
+func stampedUser(ts string) string {
+	return fmt.Sprintf(`INSERT INTO users (id, name, email, created_at, updated_at) OVERRIDING SYSTEM VALUE
+	VALUES (4, 'Far', 'far@example.com', '%[1]s', '%[1]s')`, ts)
 }
 
 // outcome is what one case did on one arm, normalised for comparison.
@@ -341,6 +367,7 @@ type outcome struct {
 	allow  string
 	body   string
 	db     string
+	stamps string // the timestamps' structure, for write cases
 }
 
 func (o outcome) String() string {
@@ -350,40 +377,57 @@ func (o outcome) String() string {
 		fmt.Fprintf(&b, "allow: %s\n", o.allow)
 	}
 	fmt.Fprintf(&b, "body:\n%sdatabase:\n%s", o.body, o.db)
+	if o.stamps != "" {
+		fmt.Fprintf(&b, "timestamps:\n%s", o.stamps)
+	}
 	return b.String()
 }
 
 // TestConformance runs every case on every arm and checks that each arm's
-// status, body and database state equal the golden file.
+// status, body and database state equal the golden file. The arms of a
+// case run in parallel, each on its own database (with -update, one after
+// another, the first writing the golden file the others read).
 func TestConformance(t *testing.T) {
 	servers := apitest.MustServeAll(t, apitest.Options{})
 	for _, c := range conformanceCases {
 		t.Run(c.name, func(t *testing.T) {
 			golden := filepath.Join("testdata", "conformance", strings.ReplaceAll(c.name, "/", "_")+".golden")
-			for _, l := range layouts {
-				if l.sql != nil && !c.plans {
-					continue
-				}
-				for _, s := range servers {
-					got := runCase(t, s, c, l.sql)
-					if got.status != c.status {
-						t.Errorf("arm=%s layout=%s: %s: status %d, want %d; body: %s", s.Name, l.name, &c.req, got.status, c.status, got.body)
+			for _, s := range servers {
+				t.Run(s.Name, func(t *testing.T) {
+					if !*update {
+						t.Parallel()
 					}
-					if *update && s.Name == servers[0].Name && l.sql == nil {
-						if err := os.WriteFile(golden, []byte(got.String()), 0o644); err != nil {
-							t.Fatal(err)
-						}
-					}
-					want, err := os.ReadFile(golden)
-					if err != nil {
-						t.Fatalf("reading golden file (run with -update to create it): %v", err)
-					}
-					if got.String() != string(want) {
-						t.Errorf("arm=%s layout=%s: %s differs from %s:\n--- got\n%s\n--- want\n%s", s.Name, l.name, &c.req, golden, got, want)
-					}
-				}
+					conformArm(t, s, c, golden, s == servers[0])
+				})
 			}
 		})
+	}
+}
+
+// conformArm runs case c on the arm s serves, in every layout the case
+// asks for, and checks each outcome against the golden file; with -update
+// the first arm (writer) writes it first.
+func conformArm(t *testing.T, s *apitest.Server, c conformanceCase, golden string, writer bool) {
+	for _, l := range layouts {
+		if l.sql != nil && !c.plans {
+			continue
+		}
+		got := runCase(t, s, c, l.sql)
+		if got.status != c.status {
+			t.Errorf("arm=%s layout=%s: %s: status %d, want %d; body: %s", s.Name, l.name, &c.req, got.status, c.status, got.body)
+		}
+		if *update && writer && l.sql == nil {
+			if err := os.WriteFile(golden, []byte(got.String()), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("reading golden file (run with -update to create it): %v", err)
+		}
+		if got.String() != string(want) {
+			t.Errorf("arm=%s layout=%s: %s differs from %s:\n--- got\n%s\n--- want\n%s", s.Name, l.name, &c.req, golden, got, want)
+		}
 	}
 }
 
@@ -393,6 +437,7 @@ func runCase(t *testing.T, s *apitest.Server, c conformanceCase, layout []string
 	t.Helper()
 	apitest.MustReset(t, s.DSN, apitest.Trio)
 	apitest.MustExec(t, s.DSN, layout...)
+	apitest.MustExec(t, s.DSN, c.sql...)
 	for _, r := range c.setup {
 		if rep := s.Send(context.Background(), r); rep.Err != nil || rep.Status >= 300 {
 			t.Fatalf("arm=%s: setup %s: %s", s.Name, &r, rep)
@@ -405,7 +450,139 @@ func runCase(t *testing.T, s *apitest.Server, c conformanceCase, layout []string
 	if ct := rep.Header.Get("Content-Type"); len(rep.Body) > 0 && ct != "application/json" {
 		t.Errorf("arm=%s: %s: Content-Type %q, want application/json", s.Name, &c.req, ct)
 	}
-	return outcome{status: rep.Status, allow: rep.Header.Get("Allow"), body: normalise(rep.Body), db: dumpDB(t, s.DSN)}
+	o := outcome{status: rep.Status, allow: rep.Header.Get("Allow"), body: normalise(rep.Body), db: dumpDB(t, s.DSN)}
+	switch c.req.Method {
+	case "POST", "PATCH", "PUT", "DELETE":
+		o.stamps = dumpTimestamps(t, s.DSN, rep.Body)
+	}
+	return o
+}
+
+// dumpTimestamps records the structure of the stored timestamps, which
+// golden files can compare where the values cannot be: each distinct
+// value is named by its rank (t0 the earliest), so the dump shows which
+// rows share one time (every row one request writes carries the same),
+// that updated_at is never before created_at, and whether the answer's
+// timestamps are the stored ones, row by row.
+func dumpTimestamps(t *testing.T, dsn string, body []byte) string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	type stamped struct {
+		what  string // "user 1", "post 2"
+		times []time.Time
+	}
+	var rows []stamped
+	for _, q := range []struct{ what, sql string }{
+		{"user", `SELECT id, created_at, updated_at FROM users ORDER BY id`},
+		{"post", `SELECT id, created_at, created_at FROM posts ORDER BY id`},
+	} {
+		rs, err := conn.Query(ctx, q.sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rs.Next() {
+			var (
+				id               int64
+				created, updated pgtype.Timestamptz
+			)
+			if err := rs.Scan(&id, &created, &updated); err != nil {
+				t.Fatal(err)
+			}
+			times := []time.Time{created.Time}
+			if q.what == "user" {
+				times = append(times, updated.Time)
+			}
+			if created.InfinityModifier != pgtype.Finite || updated.InfinityModifier != pgtype.Finite {
+				times = nil // written outside the API; no rank
+			}
+			rows = append(rows, stamped{fmt.Sprintf("%s %d", q.what, id), times})
+		}
+		if rs.Err() != nil {
+			t.Fatal(rs.Err())
+		}
+	}
+	var distinct []time.Time
+	stored := make(map[string][]time.Time, len(rows))
+	for _, r := range rows {
+		distinct = append(distinct, r.times...)
+		stored[r.what] = r.times
+	}
+	slices.SortFunc(distinct, time.Time.Compare)
+	distinct = slices.CompactFunc(distinct, time.Time.Equal)
+	rank := func(ts time.Time) string {
+		i, _ := slices.BinarySearchFunc(distinct, ts, time.Time.Compare)
+		return fmt.Sprintf("t%d", i)
+	}
+	var b strings.Builder
+	shared := map[string]int{} // rank pattern → rows with it, past the first 20
+	for i, r := range rows {
+		var line string
+		switch {
+		case r.times == nil:
+			line = "infinite"
+		case len(r.times) == 1:
+			line = "created=" + rank(r.times[0])
+		default:
+			line = fmt.Sprintf("created=%s updated=%s", rank(r.times[0]), rank(r.times[1]))
+			if r.times[1].Before(r.times[0]) {
+				line += " UPDATED BEFORE CREATED"
+			}
+		}
+		if i < 20 || strings.HasPrefix(r.what, "post") {
+			fmt.Fprintf(&b, "%s %s\n", r.what, line)
+		} else {
+			shared[line]++
+		}
+	}
+	for _, line := range slices.Sorted(maps.Keys(shared)) {
+		fmt.Fprintf(&b, "and %d more users %s\n", shared[line], line)
+	}
+	fmt.Fprintf(&b, "distinct times: %d\n", len(distinct))
+	// The answer's rows: every object with an id and a created_at, users
+	// and posts told apart by a title.
+	var answer any
+	_ = json.Unmarshal(body, &answer)
+	same, differ := 0, []string{}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		case map[string]any:
+			id, okID := v["id"].(float64)
+			if _, ok := v["created_at"]; ok && okID {
+				what := fmt.Sprintf("user %d", int64(id))
+				keys := []string{"created_at", "updated_at"}
+				if _, ok := v["title"]; ok {
+					what, keys = fmt.Sprintf("post %d", int64(id)), keys[:1]
+				}
+				for i, k := range keys {
+					got, err := time.Parse(time.RFC3339Nano, fmt.Sprint(v[k]))
+					if want := stored[what]; err != nil || i >= len(want) || !got.Equal(want[i]) {
+						differ = append(differ, what+" "+k)
+					} else {
+						same++
+					}
+				}
+			}
+			for _, k := range slices.Sorted(maps.Keys(v)) {
+				walk(v[k])
+			}
+		}
+	}
+	walk(answer)
+	fmt.Fprintf(&b, "answer timestamps equal to stored: %d\n", same)
+	for _, d := range differ {
+		fmt.Fprintf(&b, "answer differs from stored: %s\n", d)
+	}
+	return b.String()
 }
 
 var timestamp = regexp.MustCompile(`"(created_at|updated_at)":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)"`)

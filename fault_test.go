@@ -220,17 +220,23 @@ func checkUnavailable(t *testing.T, what string, r apitest.Reply) {
 }
 
 // lockedRequests all need the row of user 1, or a lock that conflicts with
-// a FOR UPDATE lock on it (a new post's foreign key check), and none may
-// change anything if it times out.
+// a FOR UPDATE lock on it (a new post's foreign key check), or the email
+// lockRow's transaction inserted (a new user's unique check waits for that
+// transaction), and none may change anything if it times out.
 var lockedRequests = []apitest.Request{
 	{Name: "update", Method: "PATCH", Path: "/users/1", Body: `{"name":"Late"}`, Status: 200},
 	{Name: "delete", Method: "DELETE", Path: "/users/1", Status: 204},
 	{Name: "bulk-update", Method: "PATCH", Path: "/users/bulk", Body: `[{"id":2,"age":1},{"id":1,"name":"Late"}]`, Status: 200},
 	{Name: "bulk-delete", Method: "DELETE", Path: "/users/bulk?ids=2,1", Status: 200},
 	{Name: "create-post", Method: "POST", Path: "/users/1/posts", Body: `{"title":"Late"}`, Status: 201},
+	{Name: "create", Method: "POST", Path: "/users", Body: `{"name":"Late","email":"` + lockedEmail + `"}`, Status: 201},
 }
 
-// lockRow begins a transaction on dsn holding user id's row lock; it ends
+// lockedEmail is the email of the user lockRow's transaction inserts.
+const lockedEmail = "late@example.com"
+
+// lockRow begins a transaction on dsn holding user id's row lock and an
+// uncommitted user with lockedEmail; it ends
 // with tb or when the returned function is called.
 func lockRow(tb testing.TB, dsn string, id int64) (release func()) {
 	tb.Helper()
@@ -240,6 +246,9 @@ func lockRow(tb testing.TB, dsn string, id int64) (release func()) {
 		tb.Fatal(err)
 	}
 	if _, err := tx.Exec(ctx, "SELECT 1 FROM users WHERE id = $1 FOR UPDATE", id); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "INSERT INTO users (name, email) VALUES ('Holder', $1)", lockedEmail); err != nil {
 		tb.Fatal(err)
 	}
 	var once sync.Once
@@ -295,12 +304,12 @@ func TestFaultDeadlineCancelsQuery(t *testing.T) {
 						return active == 0, fmt.Sprintf("%d backends of the arm still running after the lock was released", active)
 					})
 					var (
-						name  string
-						posts int
+						name         string
+						posts, users int
 					)
-					err := mon.QueryRow(ctx, `SELECT (SELECT name FROM users WHERE id = 1), (SELECT count(*) FROM posts)`).Scan(&name, &posts)
-					if err != nil || name != "Ada" || posts != 0 {
-						t.Errorf("after the timed-out request: user 1 is %q, %d posts (err %v); want it untouched", name, posts, err)
+					err := mon.QueryRow(ctx, `SELECT (SELECT name FROM users WHERE id = 1), (SELECT count(*) FROM posts), (SELECT count(*) FROM users)`).Scan(&name, &posts, &users)
+					if err != nil || name != "Ada" || posts != 0 || users != 9 {
+						t.Errorf("after the timed-out request: user 1 is %q, %d posts, %d users (err %v); want it untouched", name, posts, users, err)
 					}
 					if r := s.Send(ctx, apitest.Get("/users/1")); r.Status != 200 {
 						t.Errorf("reading after the timeout: %s", r)

@@ -39,6 +39,15 @@ import (
 // bytes.
 const floorTarget = "floor"
 
+// reference is the arm every other is compared with; its control,
+// paired.ControlName(reference), is the same arm a second time on its own
+// clone and pool, run in every leaf to show the harness's own bias.
+const reference = "pgx"
+
+// pairedOrder is the run's order design and seed (paired.EnvOrder,
+// paired.EnvSeed), decided once and recorded in the config lines.
+var pairedOrder = sync.OnceValues(paired.ConfigFromEnv)
+
 // pairedWarmup is how many rounds each leaf sends, untimed, before the
 // measured ones: they open the connections and prepare the statements.
 const pairedWarmup = 32
@@ -47,22 +56,23 @@ const pairedWarmup = 32
 // denominator, when both targets ran: each is a unit of its own, lower is
 // better: "ent/pgx", the ratio of means, and "ent/pgx-p50", the ratio of
 // medians, which a few stalled requests on a busy machine do not move.
-// Every arm and variant is compared with pgx and with the floor, every
-// arm but pgx with sql, and every variant with its arm.
+// The control comes first ("pgx'/pgx"); every arm and variant is compared
+// with the reference and with the floor, every arm but the reference with
+// sql, and every variant with its arm.
 func pairedRatios() [][2]string {
-	var out [][2]string
+	out := [][2]string{{paired.ControlName(reference), reference}}
 	for _, a := range suite.Arms {
-		if a != "pgx" {
-			out = append(out, [2]string{a, "pgx"})
+		if a != reference {
+			out = append(out, [2]string{a, reference})
 		}
 	}
 	for _, a := range suite.Arms {
-		if a != "pgx" && a != "sql" {
+		if a != reference && a != "sql" {
 			out = append(out, [2]string{a, "sql"})
 		}
 	}
 	for _, v := range suite.Variants {
-		out = append(out, [2]string{v.Name, "pgx"}, [2]string{v.Arm, v.Name})
+		out = append(out, [2]string{v.Name, reference}, [2]string{v.Arm, v.Name})
 	}
 	for _, a := range append(slices.Clone(suite.Arms), suite.VariantNames()...) {
 		out = append(out, [2]string{a, floorTarget})
@@ -72,7 +82,7 @@ func pairedRatios() [][2]string {
 
 // pairedTargets returns the names of every target BenchmarkPaired may run.
 func pairedTargets() []string {
-	return append(append(slices.Clone(suite.Arms), suite.VariantNames()...), floorTarget)
+	return append(append(append(slices.Clone(suite.Arms), paired.ControlName(reference)), suite.VariantNames()...), floorTarget)
 }
 
 // pairedUnits returns the units BenchmarkPaired reports besides its
@@ -126,9 +136,14 @@ func pairedCases() []pairedCase {
 	return out
 }
 
-// BenchmarkPaired sends, in every iteration, the same request to each arm
-// and to the op's composed floor, in an order that rotates from iteration
-// to iteration, and times each request on its own (internal/paired). It
+// BenchmarkPaired sends, in every iteration, the same request to each arm,
+// to the reference arm's control and to the op's composed floor, in an
+// order drawn afresh for every iteration from the run's seed (no target
+// has a fixed neighbour), and times each request on its own
+// (internal/paired). The control (pgx') is the reference arm a second
+// time, on its own clone and pool: its ratio pgx'/pgx is the harness's own
+// bias in the leaf, which the report shows first (docs/method.md).
+// It
 // reports per target the mean (pgx-ns/op) and the percentiles that enough
 // requests support (pgx-p95-ns/op), statements per request
 // (pgx-queries/op), and the ratios of pairedRatios (ent/pgx): noise that
@@ -186,7 +201,11 @@ func openTarget(b *testing.B, name string) (*pairedTarget, error) {
 	}
 	b.Cleanup(t.admin.Close)
 	var h http.Handler
-	switch name {
+	arm := name
+	if ref, ok := paired.ControlOf(name); ok {
+		arm = ref // the control: the same arm, on a clone and pool of its own
+	}
+	switch arm {
 	case floorTarget:
 		// Traced like the arms' pools, so its statements carry the same
 		// per-statement overhead; served through the API's own wrapper.
@@ -201,7 +220,7 @@ func openTarget(b *testing.B, name string) (*pairedTarget, error) {
 		}
 		h = httpapi.NewHandler(rawsql.NewPGX(pool), httpapi.Options{Routes: routes})
 	default:
-		s, err := apitest.Serve(name, dsn, apitest.Options{Tracer: t.queries})
+		s, err := apitest.Serve(arm, dsn, apitest.Options{Tracer: t.queries})
 		if err != nil {
 			return nil, err
 		}
@@ -209,7 +228,11 @@ func openTarget(b *testing.B, name string) (*pairedTarget, error) {
 		t.url = s.URL
 		return t, nil
 	}
-	srv := httptest.NewServer(h)
+	// Served by the same http.Server settings as the arms (apitest.Serve),
+	// so the floor's connections pay the same per-request deadlines.
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Config = httpapi.NewServer(h, 0)
+	srv.Start()
 	b.Cleanup(srv.Close)
 	t.url = srv.URL
 	return t, nil
@@ -217,7 +240,7 @@ func openTarget(b *testing.B, name string) (*pairedTarget, error) {
 
 // runPaired runs one leaf of BenchmarkPaired.
 func runPaired(b *testing.B, c pairedCase) {
-	names := slices.Clone(suite.Arms)
+	names := append(slices.Clone(suite.Arms), paired.ControlName(reference))
 	for _, v := range suite.Variants {
 		if slices.Contains(v.Ops, c.op) {
 			names = append(names, v.Name)
@@ -230,6 +253,14 @@ func runPaired(b *testing.B, c pairedCase) {
 		// The testing package's probe run, whose result is not used: the
 		// clones would cost more than a run of the measured rounds.
 		return
+	}
+	conf, err := pairedOrder()
+	if err != nil {
+		b.Fatal(err)
+	}
+	order, err := conf.NewOrder(len(names), c.String())
+	if err != nil {
+		b.Fatal(err)
 	}
 	ts := make([]*pairedTarget, len(names))
 	pools := make([]*pgxpool.Pool, len(names))
@@ -269,7 +300,7 @@ func runPaired(b *testing.B, c pairedCase) {
 		}
 		return out
 	}
-	if _, err := paired.Run(targets(0), pairedWarmup); err != nil {
+	if _, err := paired.Run(targets(0), pairedWarmup, order); err != nil {
 		b.Fatalf("warming up: %v", err)
 	}
 	q0 := make([]int64, len(ts))
@@ -279,7 +310,7 @@ func runPaired(b *testing.B, c pairedCase) {
 	measured := targets(pairedWarmup)
 	runtime.GC()
 	b.ResetTimer()
-	res, err := paired.Run(measured, b.N)
+	res, err := paired.Run(measured, b.N, order)
 	b.StopTimer()
 	if err != nil {
 		b.Fatal(err)

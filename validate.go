@@ -1,6 +1,7 @@
 package crudbench
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -16,7 +17,28 @@ const (
 	MaxBatch     = 1000   // items in one bulk request
 	DefaultLimit = 50     // page size of ListUsers when none is given
 	MaxLimit     = 1000   // largest page size of ListUsers
+	MaxEcho      = 40     // bytes of the client's input a message quotes at most
 )
+
+// Echo returns s as a message quotes the client's input: cut to MaxEcho
+// bytes (see Truncate).
+func Echo(s string) string { return Truncate(s, MaxEcho) }
+
+// Truncate shortens s to at most n bytes plus an ellipsis, cutting before a
+// multi-byte character rather than through it, so that messages quoting
+// the input show whole characters.
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for cut := n; cut > n-utf8.UTFMax && cut > 0; cut-- {
+		if utf8.RuneStart(s[cut]) {
+			n = cut
+			break
+		}
+	}
+	return fmt.Sprintf("%s…", s[:n])
+}
 
 // ValidateIDs checks the ids of a bulk read or delete: 1 to MaxBatch
 // positive ids, none repeated.
@@ -115,11 +137,11 @@ func validateEmail(s string) error {
 		return err
 	}
 	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsGraphic(r) }) >= 0 {
-		return Errorf(EINVALID, "Email %q must not contain spaces, line breaks or other invisible characters.", s)
+		return Errorf(EINVALID, "Email %q must not contain spaces, line breaks or other invisible characters.", Echo(s))
 	}
 	at := strings.IndexByte(s, '@')
 	if at <= 0 || at == len(s)-1 || strings.Count(s, "@") != 1 {
-		return Errorf(EINVALID, "Email %q must hold exactly one @ with text on both sides.", s)
+		return Errorf(EINVALID, "Email %q must hold exactly one @ with text on both sides.", Echo(s))
 	}
 	return nil
 }

@@ -126,8 +126,9 @@ func (s *Store) ListUsers(ctx context.Context, after int64, limit int) ([]crudbe
 // are split into chunks, run in one transaction; a batch that fits in one
 // statement needs none.
 func (s *Store) CreateUsers(ctx context.Context, in []crudbench.UserCreate) ([]crudbench.User, error) {
+	now := insertTime() // one time for every row of the request, chunks too
 	if len(in) <= createChunk {
-		us, err := createUsers(ctx, s.client.User, in)
+		us, err := createUsers(ctx, s.client.User, in, now)
 		if err != nil {
 			return nil, fail(err, "creating %d users", len(in))
 		}
@@ -136,7 +137,7 @@ func (s *Store) CreateUsers(ctx context.Context, in []crudbench.UserCreate) ([]c
 	out := make([]crudbench.User, 0, len(in))
 	err := s.withTx(ctx, func(tx *entgen.Tx) error {
 		for start := 0; start < len(in); start += createChunk {
-			us, err := createUsers(ctx, tx.User, in[start:min(start+createChunk, len(in))])
+			us, err := createUsers(ctx, tx.User, in[start:min(start+createChunk, len(in))], now)
 			if err != nil {
 				return err
 			}
@@ -170,7 +171,8 @@ func (s *Store) UsersByID(ctx context.Context, ids []int64) ([]crudbench.User, e
 // unlike UpdateOneID), and one IDIn query reads the rows at the end: n+3
 // statements with BEGIN and COMMIT. A batch that changes emails first
 // frees them with bulk.FreeEmails (sent raw with the sql/execquery
-// feature's QueryContext: ent cannot say it), one more statement, which
+// feature's QueryContext: ent's update builders return a count, not the
+// ids the statement returns), one more statement, which
 // also finds missing ids before any email can conflict. The first id in
 // input order that does not exist fails the batch with ENOTFOUND and rolls
 // it back.
@@ -183,10 +185,14 @@ func (s *Store) UpdateUsers(ctx context.Context, in []crudbench.UserUpdate) ([]c
 			}
 		}
 		ids := make([]int64, len(in))
+		// One updated_at for the whole batch, as one statement's now()
+		// gives in the raw arms, rather than the schema's UpdateDefault
+		// taking time.Now per statement.
+		now := insertTime()
 		for i := range in {
 			ids[i] = in[i].ID
 			u := tx.User.Update().Where(user.ID(in[i].ID)).
-				SetNillableName(in[i].Name).SetNillableEmail(in[i].Email)
+				SetNillableName(in[i].Name).SetNillableEmail(in[i].Email).SetUpdatedAt(now)
 			if in[i].Age != nil {
 				u.SetAge(int32(*in[i].Age))
 			}
@@ -304,9 +310,9 @@ func freeEmails(ctx context.Context, tx *entgen.Tx, in []crudbench.UserUpdate, a
 	return bulk.Found(in, found)
 }
 
-// createUsers inserts in with one CreateBulk statement of c.
-func createUsers(ctx context.Context, c *entgen.UserClient, in []crudbench.UserCreate) ([]*entgen.User, error) {
-	now := insertTime()
+// createUsers inserts in with one CreateBulk statement of c, every row
+// stamped now.
+func createUsers(ctx context.Context, c *entgen.UserClient, in []crudbench.UserCreate, now time.Time) ([]*entgen.User, error) {
 	builders := make([]*entgen.UserCreate, len(in))
 	for i := range in {
 		builders[i] = c.Create().
@@ -319,9 +325,10 @@ func createUsers(ctx context.Context, c *entgen.UserClient, in []crudbench.UserC
 	return c.CreateBulk(builders...).Save(ctx)
 }
 
-// insertTime returns the created_at (and updated_at) of new rows: the
-// schema's Go-side default, time.Now, taken once per statement so that a new
-// user's two timestamps are equal, as with the database default now(), and
+// insertTime returns the created_at (and updated_at) of new rows, and the
+// updated_at of a bulk update: the schema's Go-side default, time.Now, taken
+// once per store call so that every row one request writes carries one time
+// and a new user's two timestamps are equal, as with the database default now(), and
 // truncated to PostgreSQL's microseconds so that the row returned is the row
 // stored (ent returns what it sent, not what PostgreSQL kept).
 func insertTime() time.Time {

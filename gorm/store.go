@@ -85,7 +85,9 @@ func (s *Store) Close() error {
 }
 
 // now is gorm's clock (Config.NowFunc) for created_at and updated_at,
-// which gorm sets from Go, once per statement: truncated to PostgreSQL's
+// which gorm sets from Go, once per statement; a store call that sends
+// several statements takes it once and sets it itself, so that every row
+// one request writes carries one time. It is truncated to PostgreSQL's
 // microseconds so that the row returned is the row stored (gorm returns
 // what it sent, not what PostgreSQL kept).
 func now() time.Time {
@@ -131,7 +133,7 @@ func (s *Store) User(ctx context.Context, id int64) (*crudbench.User, error) {
 // UpdateUser applies the patch with one UPDATE … RETURNING * and returns
 // the row it wrote, or ENOTFOUND when it matched no row.
 func (s *Store) UpdateUser(ctx context.Context, id int64, p crudbench.UserPatch) (*crudbench.User, error) {
-	u, err := updateUser(s.db.WithContext(ctx), id, &p)
+	u, err := updateUser(s.db.WithContext(ctx), id, &p, now())
 	if err != nil {
 		return nil, fail(err, "updating user %d", id)
 	}
@@ -167,8 +169,9 @@ func (s *Store) ListUsers(ctx context.Context, after int64, limit int) ([]crudbe
 // opens one around the batches only when its default transaction is on.
 func (s *Store) CreateUsers(ctx context.Context, in []crudbench.UserCreate) ([]crudbench.User, error) {
 	us := make([]User, len(in))
+	at := now() // gorm keeps set timestamps: one time for every batch
 	for i := range in {
-		us[i] = User{Name: in[i].Name, Email: in[i].Email, Age: int32(in[i].Age)}
+		us[i] = User{Name: in[i].Name, Email: in[i].Email, Age: int32(in[i].Age), CreatedAt: at, UpdatedAt: at}
 	}
 	var err error
 	if len(us) <= createChunk {
@@ -198,9 +201,9 @@ func (s *Store) UsersByID(ctx context.Context, ids []int64) ([]crudbench.User, e
 // update (Save of a slice is an upsert, which would insert missing ids),
 // so each item is one UPDATE … RETURNING *, as UpdateUser sends: n+2
 // statements with BEGIN and COMMIT. A batch that changes emails first
-// frees them with bulk.FreeEmails, sent with Raw (gorm cannot build its
-// CASE), one more statement, which also finds missing ids before any email
-// can conflict. The first id in input order that does not exist fails the
+// frees them with bulk.FreeEmails, sent with Raw (gorm's builder has no
+// CASE: it would be raw SQL in a gorm.Expr anyway), one more statement,
+// which also finds missing ids before any email can conflict. The first id in input order that does not exist fails the
 // batch with ENOTFOUND and rolls it back.
 func (s *Store) UpdateUsers(ctx context.Context, in []crudbench.UserUpdate) ([]crudbench.User, error) {
 	out := make([]crudbench.User, len(in))
@@ -214,8 +217,9 @@ func (s *Store) UpdateUsers(ctx context.Context, in []crudbench.UserUpdate) ([]c
 				return err
 			}
 		}
+		at := now() // one updated_at for the batch, not one per statement
 		for i := range in {
-			u, err := updateUser(tx, in[i].ID, &in[i].UserPatch)
+			u, err := updateUser(tx, in[i].ID, &in[i].UserPatch, at)
 			if err != nil {
 				return fmt.Errorf("user %d: %w", in[i].ID, err)
 			}
@@ -276,10 +280,13 @@ func (s *Store) UserWithPosts(ctx context.Context, id int64) (*crudbench.User, e
 // updateUser applies p to the user id with one UPDATE … RETURNING * on db
 // and returns the row; ENOTFOUND when no row matched. The patch is a map,
 // not a struct: Updates skips a struct's zero values, and an age of 0 must
-// be written. gorm adds updated_at to the SET list itself.
-func updateUser(db *gorm.DB, id int64, p *crudbench.UserPatch) (*User, error) {
+// be written. updated_at is at, in the map: gorm would take its own time
+// per statement.
+func updateUser(db *gorm.DB, id int64, p *crudbench.UserPatch, at time.Time) (*User, error) {
 	u := User{ID: id}
-	res := db.Model(&u).Clauses(clause.Returning{}).Updates(patchMap(p))
+	m := patchMap(p)
+	m["updated_at"] = at
+	res := db.Model(&u).Clauses(clause.Returning{}).Updates(m)
 	if res.Error != nil {
 		return nil, res.Error
 	} else if res.RowsAffected == 0 {
@@ -290,7 +297,7 @@ func updateUser(db *gorm.DB, id int64, p *crudbench.UserPatch) (*User, error) {
 
 // patchMap returns the columns p sets, by name.
 func patchMap(p *crudbench.UserPatch) map[string]any {
-	m := make(map[string]any, 3)
+	m := make(map[string]any, 4)
 	if p.Name != nil {
 		m["name"] = *p.Name
 	}

@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -26,16 +27,16 @@ func decodeBody(r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, params, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/json" {
-			return crudbench.Errorf(codeUnsupported, "Content-Type %q is not supported; send application/json.", truncate(ct, 80))
+			return crudbench.Errorf(codeUnsupported, "Content-Type %q is not supported; send application/json.", crudbench.Echo(ct))
 		}
 		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-			return crudbench.Errorf(codeUnsupported, "Charset %q is not supported; send UTF-8.", truncate(cs, 40))
+			return crudbench.Errorf(codeUnsupported, "Charset %q is not supported; send UTF-8.", crudbench.Echo(cs))
 		}
 	} else {
 		return crudbench.Errorf(codeUnsupported, "Content-Type is missing; send application/json.")
 	}
 	if ce := r.Header.Get("Content-Encoding"); ce != "" {
-		return crudbench.Errorf(codeUnsupported, "Content-Encoding %q is not supported; send the body unencoded.", truncate(ce, 40))
+		return crudbench.Errorf(codeUnsupported, "Content-Encoding %q is not supported; send the body unencoded.", crudbench.Echo(ce))
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
@@ -45,9 +46,21 @@ func decodeBody(r *http.Request, v any) error {
 		if errors.As(err, &mbe) {
 			return crudbench.Errorf(codeTooLarge, "The body is larger than %d bytes.", mbe.Limit)
 		}
-		return crudbench.Errorf(crudbench.EINVALID, "Reading the body failed: %v.", err)
+		return readError(err)
 	}
 	return decodeJSON(buf.Bytes(), v)
+}
+
+// readError is what a failed read of the body answers, without the
+// error's own text (it names addresses and ports): 408 when the body did
+// not arrive within the server's read timeout, else 499, the client's
+// connection having ended before its body did.
+func readError(err error) error {
+	var ne net.Error
+	if errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return crudbench.Errorf(codeReadTimeout, "The body did not arrive in time; send it whole within the request deadline.")
+	}
+	return crudbench.Errorf(crudbench.ECANCELED, crudbench.CanceledMessage)
 }
 
 // decodeJSON decodes data, a complete request body, into v with the rules
@@ -90,13 +103,17 @@ func jsonError(err error, v any) error {
 			if t := reflect.TypeOf(v); t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Slice && typ.Type != t.Elem() {
 				what = "Each item"
 			}
-			return crudbench.Errorf(crudbench.EINVALID, "%s must be %s, not %s.", what, jsonKind(typ.Type.Kind().String()), typ.Value)
+			return crudbench.Errorf(crudbench.EINVALID, "%s must be %s, not %s.", what, jsonKind(typ.Type.Kind().String()), crudbench.Echo(typ.Value))
 		}
-		return crudbench.Errorf(crudbench.EINVALID, "Field %q must be %s, not %s.", typ.Field, jsonKind(typ.Type.Kind().String()), typ.Value)
+		return crudbench.Errorf(crudbench.EINVALID, "Field %q must be %s, not %s.", typ.Field, jsonKind(typ.Type.Kind().String()), crudbench.Echo(typ.Value))
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return crudbench.Errorf(crudbench.EINVALID, "The body ends in the middle of its JSON value.")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return crudbench.Errorf(crudbench.EINVALID, "Unknown field %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
+		name := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		if u, err := strconv.Unquote(name); err == nil {
+			name = u
+		}
+		return crudbench.Errorf(crudbench.EINVALID, "Unknown field %q.", crudbench.Echo(name))
 	}
 	return crudbench.Errorf(crudbench.EINVALID, "The body is not valid: %v.", err)
 }
@@ -121,7 +138,7 @@ func jsonKind(k string) string {
 func parseID(s string) (int64, error) {
 	id, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, crudbench.Errorf(crudbench.EINVALID, "Invalid id %q: ids are positive integers up to %d.", truncate(s, 40), int64(1<<63-1))
+		return 0, crudbench.Errorf(crudbench.EINVALID, "Invalid id %q: ids are positive integers up to %d.", crudbench.Echo(s), int64(1<<63-1))
 	}
 	return id, nil
 }
@@ -149,18 +166,6 @@ func parseIDs(s string) ([]int64, error) {
 	return ids, nil
 }
 
-// truncate shortens s to at most n bytes plus an ellipsis, cutting before a
-// multi-byte character rather than through it, so that messages quoting
-// the input show whole characters.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for cut := n; cut > n-utf8.UTFMax && cut > 0; cut-- {
-		if utf8.RuneStart(s[cut]) {
-			n = cut
-			break
-		}
-	}
-	return fmt.Sprintf("%s…", s[:n])
-}
+// truncate shortens s to at most n bytes plus an ellipsis (see
+// crudbench.Truncate).
+func truncate(s string, n int) string { return crudbench.Truncate(s, n) }

@@ -39,7 +39,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, u)
+	h.writeJSON(w, r, http.StatusCreated, u)
 }
 
 func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) {
@@ -55,13 +55,13 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) {
 	case "posts":
 		u, err = h.store.UserWithPosts(r.Context(), id)
 	default:
-		err = crudbench.Errorf(crudbench.EINVALID, "Cannot include %q; the only choice is include=posts.", truncate(inc, 40))
+		err = crudbench.Errorf(crudbench.EINVALID, "Cannot include %q; the only choice is include=posts.", crudbench.Echo(inc))
 	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, u)
+	h.writeJSON(w, r, http.StatusOK, u)
 }
 
 func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) {
@@ -78,6 +78,7 @@ func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	h.served()
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -87,7 +88,7 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request) {
 	if s := q.Get("after"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n < 0 {
-			h.fail(w, r, crudbench.Errorf(crudbench.EINVALID, "Invalid after %q: give the last id of the previous page (0 or more).", truncate(s, 40)))
+			h.fail(w, r, crudbench.Errorf(crudbench.EINVALID, "Invalid after %q: give the last id of the previous page (0 or more).", crudbench.Echo(s)))
 			return
 		}
 		after = n
@@ -96,7 +97,7 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request) {
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > crudbench.MaxLimit {
-			h.fail(w, r, crudbench.Errorf(crudbench.EINVALID, "Invalid limit %q: give 1 to %d.", truncate(s, 40), crudbench.MaxLimit))
+			h.fail(w, r, crudbench.Errorf(crudbench.EINVALID, "Invalid limit %q: give 1 to %d.", crudbench.Echo(s), crudbench.MaxLimit))
 			return
 		}
 		limit = n
@@ -110,7 +111,7 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request) {
 	if len(users) == limit {
 		resp.Next = &users[len(users)-1].ID
 	}
-	writeJSON(w, http.StatusOK, resp)
+	h.writeJSON(w, r, http.StatusOK, resp)
 }
 
 func (h *Handler) createUsers(w http.ResponseWriter, r *http.Request) {
@@ -138,7 +139,7 @@ func writeUsers[In any](h *Handler, w http.ResponseWriter, r *http.Request,
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, status, ItemsResponse{Items: users})
+	h.writeJSON(w, r, status, ItemsResponse{Items: users})
 }
 
 func (h *Handler) getUsers(w http.ResponseWriter, r *http.Request) {
@@ -152,7 +153,7 @@ func (h *Handler) getUsers(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ItemsResponse{Items: users})
+	h.writeJSON(w, r, http.StatusOK, ItemsResponse{Items: users})
 }
 
 func (h *Handler) deleteUsers(w http.ResponseWriter, r *http.Request) {
@@ -166,7 +167,7 @@ func (h *Handler) deleteUsers(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, DeletedResponse{Deleted: n})
+	h.writeJSON(w, r, http.StatusOK, DeletedResponse{Deleted: n})
 }
 
 func (h *Handler) createPost(w http.ResponseWriter, r *http.Request) {
@@ -196,5 +197,5 @@ func writeOne[In, Out any](h *Handler, w http.ResponseWriter, r *http.Request,
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, status, out)
+	h.writeJSON(w, r, status, out)
 }

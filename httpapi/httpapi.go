@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/crudbench/crudbench"
@@ -36,6 +37,9 @@ type Handler struct {
 	store crudbench.Store
 	opts  Options
 	mux   *http.ServeMux
+	// down is on while PostgreSQL is unavailable: from the first 503 to
+	// the next request the store serves.
+	down atomic.Bool
 }
 
 // NewHandler returns the API over store.
@@ -116,10 +120,10 @@ func (h *Handler) unrouted(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(allow) == 0 {
-		h.fail(w, r, crudbench.Errorf(crudbench.ENOTFOUND, "No such path: %s.", truncate(r.URL.Path, 40)))
+		h.fail(w, r, crudbench.Errorf(crudbench.ENOTFOUND, "No such path: %s.", crudbench.Echo(r.URL.Path)))
 		return
 	}
 	list := strings.Join(allow, ", ")
 	w.Header().Set("Allow", list)
-	h.fail(w, r, crudbench.Errorf(codeNotAllowed, "Method %s is not allowed on %s; use %s.", truncate(r.Method, 40), truncate(r.URL.Path, 40), list))
+	h.fail(w, r, crudbench.Errorf(codeNotAllowed, "Method %s is not allowed on %s; use %s.", crudbench.Echo(r.Method), crudbench.Echo(r.URL.Path), list))
 }

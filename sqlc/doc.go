@@ -19,9 +19,15 @@
 // types array elements as NOT NULL, so the fields a bulk patch leaves
 // alone travel as boolean flags rather than NULL elements; its :copyfrom
 // cannot return rows, so bulk create is INSERT … SELECT … RETURNING, not
-// COPY (the ids must come back in input order); and it maps one query to
-// one row type, with sqlc.embed unable to serve a LEFT JOIN, so a user
-// with its posts is two queries, GetUser then PostsOfUser.
+// COPY (the ids must come back in input order); and sqlc.embed scans a
+// LEFT JOIN's right side into non-null fields, which a user without posts
+// fills with NULLs (sqlc issues 2348, 3240), so a user with its posts is
+// one LEFT JOIN with the post columns listed: sqlc types the right side of
+// a plain LEFT JOIN as nullable (pointers here), and the adapter folds the
+// rows into the user and its posts, as the pgx arm does.
 //
-// There are no variants: sqlc has one form of each operation here.
+// There are no variants: sqlc has one form of each operation here. A query
+// per table (GetUser, then the posts by user_id) is what sqlc users write
+// when they want embedded structs; it costs a second round trip and reads
+// the two tables outside one snapshot, for no gain in this contract.
 package sqlc

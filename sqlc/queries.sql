@@ -88,6 +88,14 @@ DELETE FROM users WHERE id = ANY(@ids::bigint[]);
 INSERT INTO posts (user_id, title, body) VALUES (@user_id, @title, @body)
 RETURNING *;
 
--- name: PostsOfUser :many
--- PostsOfUser returns the posts of a user in id order.
-SELECT * FROM posts WHERE user_id = @user_id ORDER BY id;
+-- name: UserWithPosts :many
+-- UserWithPosts returns the user with the id once per post, in post id
+-- order, or once with NULL post columns when it has none: one round trip.
+-- The post columns are listed rather than embedded (sqlc.embed), since sqlc
+-- types the right side of a plain LEFT JOIN as nullable.
+SELECT u.id, u.name, u.email, u.age, u.created_at, u.updated_at,
+       p.id AS post_id, p.title AS post_title, p.body AS post_body,
+       p.created_at AS post_created_at
+FROM users u LEFT JOIN posts p ON p.user_id = u.id
+WHERE u.id = @id
+ORDER BY p.id;

@@ -168,26 +168,26 @@ func (s *Store) CreatePost(ctx context.Context, userID int64, in crudbench.PostC
 	return &out, nil
 }
 
-// UserWithPosts returns the user with all its posts in id order: GetUser,
-// then PostsOfUser, each scanned into its generated model. sqlc.embed
-// cannot serve a LEFT JOIN (it scans the posts' columns into non-null
-// fields, which a user without posts fills with NULLs), so a query per
-// table is what sqlc offers for a one-to-many relation.
+// UserWithPosts returns the user with all its posts in id order, from one
+// statement: UserWithPosts, a LEFT JOIN whose post columns sqlc types as
+// nullable, read row by row into the user and its posts.
 func (s *Store) UserWithPosts(ctx context.Context, id int64) (*crudbench.User, error) {
-	u, err := s.q.GetUser(ctx, id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, pgerr.NotFound(id)
-	} else if err != nil {
-		return nil, fail(err, "reading user %d with posts", id)
-	}
-	ps, err := s.q.PostsOfUser(ctx, id)
+	rows, err := s.q.UserWithPosts(ctx, id)
 	if err != nil {
-		return nil, fail(err, "reading posts of user %d", id)
+		return nil, fail(err, "reading user %d with posts", id)
+	} else if len(rows) == 0 {
+		return nil, pgerr.NotFound(id)
 	}
-	out := toUser(u)
-	out.Posts = make([]crudbench.Post, len(ps))
-	for i, p := range ps {
-		out.Posts[i] = toPost(p)
+	r := rows[0]
+	out := toUser(sqlcgen.User{ID: r.ID, Name: r.Name, Email: r.Email, Age: r.Age, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt})
+	out.Posts = make([]crudbench.Post, 0, len(rows))
+	for _, r := range rows {
+		if r.PostID == nil { // the one row of a user without posts
+			continue
+		}
+		out.Posts = append(out.Posts, crudbench.Post{
+			ID: *r.PostID, UserID: r.ID, Title: *r.PostTitle, Body: *r.PostBody, CreatedAt: r.PostCreatedAt.Time,
+		})
 	}
 	return &out, nil
 }

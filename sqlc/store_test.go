@@ -130,7 +130,7 @@ func TestStatements(t *testing.T) {
 		_, err := s.CreatePost(ctx, u.ID, crudbench.PostCreate{Title: "T"})
 		return err
 	})
-	sent("UserWithPosts", []string{"GetUser", "PostsOfUser"}, func() error { _, err := s.UserWithPosts(ctx, u.ID); return err })
+	sent("UserWithPosts", []string{"UserWithPosts"}, func() error { _, err := s.UserWithPosts(ctx, u.ID); return err })
 	sent("DeleteUsers(3)", []string{"DeleteUsers"}, func() error { _, err := s.DeleteUsers(ctx, storetest.IDs(us)); return err })
 	sent("DeleteUser", []string{"DeleteUser"}, func() error { return s.DeleteUser(ctx, u.ID) })
 

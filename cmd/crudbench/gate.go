@@ -15,16 +15,16 @@ const gateUsage = `Usage: crudbench gate [flags] [-pair pair.txt] base.txt head.
 
 Gate decides whether the head build regressed against the base build.
 
-Time comes from -pair, the output of "crudbench pair": head/base ratios of
+Time comes from -pair, the output of "crudbench compare": head/base ratios of
 the two builds' request times, measured request by request in alternation
 (one sample per block). Each benchmark's ratios are tested one-sided with
 Student's t on their logarithms; a row regresses when the ratio is above
 1 + -pair-threshold (default 2%) with p < -alpha. The threshold is not 0
 because two servers of one build differ a little from run to run, more
-than the blocks of one run show (A/A ratios measured from -1.5% to +1.7%);
-it is well below 5% so that a 5% slowdown is caught: at crudbench pair's
-default 30 blocks, with blocks varying by 2–4%, the test detects a
-slowdown of about 3–5% (shown per row, see below).
+than the blocks of one run show; it is well below 5% so that a 5%
+slowdown is caught. Each row shows the change its test can detect (see
+below). The measured A/A ratios and block variation are in the project's
+results folder (results/*/README.md).
 
 The other metrics come from base.txt and head.txt, go test -bench output of
 the two builds' test binaries, compared the way benchstat does: the median
@@ -34,10 +34,16 @@ metric regresses when it got worse, in its unit's direction, by more than
 better lower; req/s (declared "Unit req/s better=higher") is better
 higher. Units declared "assume=exact", such as queries/op, are compared
 exactly: any change for the worse is a regression, with no p-value.
+allocs/op and B/op, which vary by a fraction of a percent from run to run,
+are compared by their spreads, with no rank test: a regression when head's
+best run is worse than base's worst by more than -threshold (shown as p
+"spread"). A rank test could never fail them at the run counts people use:
+5 runs a side give a smallest p of 0.0079, which Holm's correction over a
+few dozen rows lifts far above -alpha.
 
 By default the gate decides on the primary metrics: head/base (paired
 time), queries/op, allocs/op and B/op, those present. The test binaries'
-times (sec/op, p95-sec/op, sec/row, req/s) vary 10–25% from run to run
+times (sec/op, p95-sec/op, sec/row, req/s) vary far more from run to run
 and would need a far larger threshold; -metrics all gates every metric,
 -metrics LIST the ones listed.
 
@@ -46,12 +52,18 @@ method over every row that has one: the chance that an unchanged build
 fails on any row stays below -alpha. The table shows p raw→adjusted, and
 per row "detectable": the smallest worsening its test catches with power
 0.8 at its sample size and Holm's strictest level (alpha over the number
-of rows), by the normal approximation; "any" for exact units. A paired
-row's figure includes -pair-threshold.
+of rows), by the normal approximation; "any" for exact units; for
+allocs/op and B/op, how far head must move for its best run to clear
+base's worst by -threshold; "none" when the row's test cannot decide at
+all with so few runs. A paired row's figure includes -pair-threshold.
 
-The U test needs enough runs of each benchmark: at alpha 0.05 at least 4
-per side (go test -count 4), 10 recommended. Benchmarks only in head are
-listed as new and not compared.
+Every test needs enough runs of each benchmark, and a comparison that
+cannot reach significance is never a pass: it exits 2, naming the runs
+needed. The spread rule needs 4 runs a side at alpha 0.05 (two samples of
+one distribution fall wholly apart with chance 1/70); the U test needs
+two samples wholly apart to reach alpha after Holm's correction over all
+its rows, which for the test binaries' times over a whole suite takes 8
+or more. Benchmarks only in head are listed as new and not compared.
 
 It prints a table of every compared metric (benchmark, metric, base,
 head, delta, p, n, detectable, verdict) and ends with a verdict line
@@ -71,7 +83,8 @@ Exit codes:
 	   other metrics could not be decided
 	2  the gate could not decide (INCONCLUSIVE): no benchmark in common,
 	   a benchmark or metric of base missing from head, or too few
-	   samples for the test to reach -alpha
+	   samples for the test to reach -alpha after Holm's correction
+	   (the runs needed are named)
 	3  usage or input error: a bad flag or flag value, an unknown
 	   -metrics unit, not two files, a missing, unreadable or unparsable
 	   file, or the output could not be written
@@ -94,7 +107,7 @@ func runGate(args []string, stdout, stderr io.Writer) int {
 	})
 	fs.Float64Var(&opts.Alpha, "alpha", opts.Alpha, "family-wise significance level (Holm): changes with adjusted p >= `α` are noise")
 	metrics := fs.String("metrics", "primary", "comma-separated `list` of metrics (units) to gate, e.g. head/base,ns/op,queries/op; primary: head/base,queries/op,allocs/op,B/op; all: every metric present")
-	pairFile := fs.String("pair", "", "`file` of crudbench pair results: head/base time ratios")
+	pairFile := fs.String("pair", "", "`file` of crudbench compare results: head/base time ratios")
 	format := fs.String("format", "text", "output `format`: text (aligned table) or markdown (for a GitHub job summary)")
 	if code, ok := parse(fs, args, gateUsage, gateExitCodes); !ok {
 		return code

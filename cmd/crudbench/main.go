@@ -6,11 +6,13 @@
 //
 //	crudbench gate [flags] base.txt head.txt
 //	crudbench report [flags] results.txt...
-//	crudbench serve -arm pgx|sql|ent [flags]
+//	crudbench serve -arm ARM [flags]
 //	crudbench load -url URL [flags]
 //	crudbench study load|memory [flags]
-//	crudbench pair -base-bin BIN -head-bin BIN [flags]
-//	crudbench help [gate|report|serve|load|study|pair]
+//	crudbench compare -arms pgx,sql,ent [flags]
+//	crudbench compare -base-bin BIN -head-bin BIN [flags]
+//	crudbench soak [flags]
+//	crudbench help [gate|report|serve|load|study|compare|soak]
 //	crudbench -version
 //
 // Run "crudbench help gate" or "crudbench help report" for the flags and
@@ -25,11 +27,14 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strings"
 
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/compare"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/load"
-	"github.com/crudbench/crudbench/cmd/crudbench/internal/pair"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/serve"
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/soak"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/study"
+	"github.com/crudbench/crudbench/internal/arms"
 )
 
 // Exit codes shared by the commands. 1 and 2 are the gate's verdicts;
@@ -42,15 +47,20 @@ const (
 	exitUsage      = 3 // bad flags or arguments, an unreadable or unparsable file, output not written
 )
 
-const usage = `Usage:
+// usage is the top-level help; ARM lists the arms of package arms' table.
+var usage = strings.ReplaceAll(usageText, "ARM|…", arms.Usage(arms.Names()))
+
+const usageText = `Usage:
 
 	crudbench gate [flags] base.txt head.txt
 	crudbench report [flags] results.txt...
-	crudbench serve -arm pgx|sql|ent [flags]
+	crudbench serve -arm ARM|… [flags]
 	crudbench load -url URL [flags]
 	crudbench study load|memory [flags]
-	crudbench pair -base-bin BIN -head-bin BIN [flags]
-	crudbench help [gate|report|serve|load|study|pair]
+	crudbench compare -arms pgx,sql,ent [flags]
+	crudbench compare -base-bin BIN -head-bin BIN [flags]
+	crudbench soak [flags]
+	crudbench help [gate|report|serve|load|study|compare|soak]
 	crudbench -version
 
 Commands:
@@ -60,7 +70,10 @@ Commands:
 	serve   serve one arm over HTTP on a seeded PostgreSQL
 	load    send open-loop load at a constant rate to a server
 	study   load and memory studies of every arm, each in its own process
-	pair    compare two builds request by request (head/base time ratios)
+	compare compare servers side by side: arms, builds or running servers
+	        (capacity, CPU per request, tail latency, memory), or two builds
+	        request by request (head/base time ratios); "pair" is an alias
+	soak    every arm under long open-loop load, PostgreSQL restarted midway
 	help    print this text, or the flags and exit codes of a command
 
 Flags:
@@ -77,12 +90,14 @@ func main() {
 
 // commands are the subcommands by name; each parses its own flags.
 var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
-	"gate":   runGate,
-	"report": runReport,
-	"serve":  serve.Main,
-	"load":   load.Main,
-	"pair":   pair.Main,
-	"study":  study.Main,
+	"gate":    runGate,
+	"report":  runReport,
+	"serve":   serve.Main,
+	"load":    load.Main,
+	"compare": compare.Main,
+	"pair":    compare.Main, // the older name
+	"study":   study.Main,
+	"soak":    soak.Main,
 }
 
 // run dispatches to a command and returns the process exit code.

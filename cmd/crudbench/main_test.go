@@ -2,11 +2,16 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/crudbench/crudbench/internal/arms"
 )
 
 const results = "testdata"
@@ -32,8 +37,8 @@ func TestGateExitCodes(t *testing.T) {
 		{"-metrics limits the comparison", []string{"-metrics", "queries/op", r("gate-base.txt"), r("gate-slower-ns.txt")}, 0, "PASS", ""},
 		{"benchmarks missing from head", []string{r("gate-base.txt"), r("gate-missing.txt")}, 2, "INCONCLUSIVE", "6 benchmarks of"},
 		{"no benchmark in common", []string{r("gate-base.txt"), r("gate-renamed.txt")}, 2, "", "no benchmark is in both files"},
-		{"too few samples", []string{r("gate-few-base.txt"), r("gate-few-head.txt")}, 2, "too few samples", "needs >= 4 per side for p < 0.05"},
-		{"too few samples at a stricter alpha", []string{"-alpha", "0.01", r("gate-few-base.txt"), r("gate-few-head.txt")}, 2, "", "needs >= 5 per side for p < 0.01"},
+		{"too few samples", []string{r("gate-few-base.txt"), r("gate-few-head.txt")}, 2, "too few samples", "need >= 4 per side to reach p < 0.05"},
+		{"too few samples at a stricter alpha", []string{"-alpha", "0.01", r("gate-few-base.txt"), r("gate-few-head.txt")}, 2, "", "need >= 5 per side to reach p < 0.01"},
 		{"missing file", []string{r("gate-base.txt"), r("nope.txt")}, 3, "", "no such file"},
 		{"unparsable file", []string{r("gate-base.txt"), r("gate-garbled.txt")}, 3, "", "gate-garbled.txt:7: missing units"},
 		{"one file only", []string{r("gate-base.txt")}, 3, "", "want 2 files"},
@@ -66,6 +71,86 @@ func TestGateExitCodes(t *testing.T) {
 	}
 }
 
+// TestGateRealAASpread gates the committed real A/A pair of test binary
+// runs, as files: unchanged it passes; with every allocs/op of head raised
+// 15 % it fails, at 5 runs a side and at 6; at 3 runs a side it exits 2
+// naming the runs needed.
+func TestGateRealAASpread(t *testing.T) {
+	read := func(name string) []string {
+		b, err := os.ReadFile(r(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Split(string(b), "\n")
+	}
+	allocs := regexp.MustCompile(`(\d+) allocs/op`)
+	raise := func(lines []string) []string {
+		out := make([]string, len(lines))
+		for i, l := range lines {
+			out[i] = allocs.ReplaceAllStringFunc(l, func(m string) string {
+				n, _ := strconv.Atoi(allocs.FindStringSubmatch(m)[1])
+				return fmt.Sprintf("%.2f allocs/op", float64(n)*1.15)
+			})
+		}
+		return out
+	}
+	// runs keeps the first k runs of each benchmark, or with k > 5 adds
+	// copies of the third run.
+	runs := func(k int) func([]string) []string {
+		return func(lines []string) []string {
+			var out []string
+			seen := map[string]int{}
+			for _, l := range lines {
+				name, _, ok := strings.Cut(l, " ")
+				if !strings.HasPrefix(l, "Benchmark") || !ok {
+					out = append(out, l)
+					continue
+				}
+				if seen[name]++; seen[name] <= k {
+					out = append(out, l)
+				}
+				if seen[name] == 3 {
+					for range k - 5 {
+						out = append(out, l)
+					}
+				}
+			}
+			return out
+		}
+	}
+	write := func(name string, lines []string) string {
+		p := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(p, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	same := func(l []string) []string { return l }
+	for _, tt := range []struct {
+		name       string
+		keep       func([]string) []string
+		head       func([]string) []string
+		wantCode   int
+		wantOutput string
+	}{
+		{"unchanged", same, same, 0, "PASS"},
+		{"allocs/op +15%, 5 runs", same, raise, 1, "allocs/op +15.00% (head's best run beyond base's worst)"},
+		{"allocs/op +15%, 6 runs", runs(6), raise, 1, "FAIL: 18 regressions"},
+		{"3 runs", runs(3), same, 2, "-count 4 or more"},
+		{"3 runs, allocs/op +15%", runs(3), raise, 2, "-count 4 or more"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			base := write("base.txt", tt.keep(read("real-aa-base.txt")))
+			head := write("head.txt", tt.head(tt.keep(read("real-aa-head.txt"))))
+			var stdout, stderr bytes.Buffer
+			code := run([]string{"gate", base, head}, &stdout, &stderr)
+			if code != tt.wantCode || !strings.Contains(stdout.String()+stderr.String(), tt.wantOutput) {
+				t.Errorf("exit %d, want %d with %q:\n%s\n%s", code, tt.wantCode, tt.wantOutput, tail(stdout.String()), stderr.String())
+			}
+		})
+	}
+}
+
 // TestUsageDocumentsEveryFlag checks the help text of each command names
 // every flag and the exit codes.
 func TestUsageDocumentsEveryFlag(t *testing.T) {
@@ -73,7 +158,8 @@ func TestUsageDocumentsEveryFlag(t *testing.T) {
 		cmd  string
 		want []string
 	}{
-		{"pair", []string{"-base-bin", "-head-bin", "-base", "-head", "-arm", "-ops", "-rounds", "-blocks", "-warmup", "-rows", "-o", "Exit codes"}},
+		{"compare", []string{"-base-bin", "-head-bin", "-base", "-head", "-arm", "-ops", "-rounds", "-blocks", "-warmup", "-rows", "-o", "Exit codes",
+			"-arms", "-target", "-bin", "-clients", "-slice", "-slices", "-discard", "-tail-slice", "-tail-slices", "-tail-fraction", "-seed", "-arm-bins", "-build-arms", "-no-control"}},
 		{"gate", []string{"-threshold", "-pair", "-pair-threshold", "Holm", "primary", "-alpha", "-metrics", "-format", "0  no regression", "1  at least one metric regressed", "2  the gate could not decide", "3  usage or input error"}},
 		{"report", []string{"-o dir", "0  report written", "3  usage or input error"}},
 	}
@@ -92,17 +178,29 @@ func TestUsageDocumentsEveryFlag(t *testing.T) {
 	}
 }
 
-func TestPairUsage(t *testing.T) {
+// TestCompareUsage checks bad flags under the command's name and under
+// its older name, "pair", which still works.
+func TestCompareUsage(t *testing.T) {
 	for _, args := range [][]string{
 		nil,
 		{"-base", "http://127.0.0.1:1"},
 		{"-base-bin", "a", "-head", "http://127.0.0.1:1"},
 		{"-base", "http://a", "-head", "http://b", "-ops", "delete"},
 		{"-base", "http://a", "-head", "http://b", "extra"},
+		{"-arms", "nosuch"},
+		{"-arms", "pgx", "-base", "http://a"},
+		{"-arms", "pgx", "-slices", "1"},
+		{"-arms", "pgx", "-ops", "delete"},
+		{"-target", "name=a,url=ftp://b"},
+		{"-target", "name=a,url=http://b"}, // no second target
+		{"-bin", "nameonly"},
+		{"-arms", "pgx", "-build-arms", "-arm-bins", "/tmp"},
 	} {
-		var stdout, stderr bytes.Buffer
-		if code := run(append([]string{"pair"}, args...), &stdout, &stderr); code != 3 {
-			t.Errorf("pair %q: exit %d, want 3; stderr: %s", args, code, stderr.String())
+		for _, name := range []string{"compare", "pair"} {
+			var stdout, stderr bytes.Buffer
+			if code := run(append([]string{name}, args...), &stdout, &stderr); code != 3 {
+				t.Errorf("%s %q: exit %d, want 3; stderr: %s", name, args, code, stderr.String())
+			}
 		}
 	}
 }
@@ -161,4 +259,23 @@ func TestTopLevel(t *testing.T) {
 func tail(s string) string {
 	lines := strings.Split(s, "\n")
 	return strings.Join(lines[max(0, len(lines)-8):], "\n")
+}
+
+// TestUsageArms holds every help text to the table of arms: the top-level
+// help and each command's list the arms of package arms, never a stale set.
+func TestUsageArms(t *testing.T) {
+	texts := map[string]string{"help": usage}
+	for name := range commands {
+		var stdout, stderr bytes.Buffer
+		run([]string{"help", name}, &stdout, &stderr)
+		texts["help "+name] = stdout.String() + stderr.String()
+	}
+	for name, text := range texts {
+		for _, s := range arms.StaleSets(text) {
+			t.Errorf("crudbench %s: %s", name, s)
+		}
+	}
+	if !strings.Contains(usage, "serve -arm "+arms.Usage(arms.Names())) {
+		t.Errorf("crudbench help does not list the arms %v:\n%s", arms.Names(), usage)
+	}
 }

@@ -17,8 +17,7 @@ operation and, with p50 and p99 latency, per concurrency level,
 allocations per operation, bulk
 time and time per row against batch size (log axes), each arm's latency
 relative to pgx with 95% confidence intervals and its queries per
-request, and each arm's serial read against the floor (HTTP no-op +
-SELECT) measured in the same run. Samples of the same benchmark from all
+request. Samples of the same benchmark from all
 files are pooled; values are medians with 95% confidence intervals, which
 need at least 6 runs per benchmark (go test -count 6; 10 recommended).
 Too few runs are listed under Warnings.

@@ -1,7 +1,14 @@
-// Package arms opens each data-access arm on a database, with the shared
-// connection settings of dbconf, so that tests, benchmarks and the serve
-// command build them the same way. An arm is added here and in
-// suite.Arms; nothing else needs to know it.
+// Package arms is the one table of data-access arms and variants
+// (table.go: names, libraries, the ops where a variant differs, what each
+// gives up) and opens each on a database with the shared connection
+// settings of dbconf, so that tests, benchmarks, the commands and the
+// report agree on them. table.go imports no library: each arm's opener is
+// in its own open_<arm>.go, which registers it under a build constraint:
+// "go build -tags crudbench_onearm,crudbench_<arm>" links that arm's
+// library alone (Linked, BuildTags), so that a server's memory and binary
+// size are its library's own; without crudbench_onearm every arm is linked. Adding an arm is one entry in table and one
+// open_<arm>.go file; the suite, the commands' usage texts and the report
+// derive from the table.
 package arms
 
 import (
@@ -12,13 +19,7 @@ import (
 	"time"
 
 	"github.com/crudbench/crudbench"
-	"github.com/crudbench/crudbench/bun"
-	"github.com/crudbench/crudbench/ent"
-	"github.com/crudbench/crudbench/gorm"
 	"github.com/crudbench/crudbench/internal/dbconf"
-	"github.com/crudbench/crudbench/internal/suite"
-	"github.com/crudbench/crudbench/rawsql"
-	"github.com/crudbench/crudbench/sqlc"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -48,18 +49,41 @@ type onPool func(*pgxpool.Pool) (crudbench.Store, error)
 // closing the arm closes the pool.
 type onDB func(*sql.DB) (crudbench.Store, error)
 
-// stores maps every arm and variant of suite.Arms and suite.Variants to
-// the store it serves.
-var stores = map[string]any{
-	"pgx":       onPool(func(p *pgxpool.Pool) (crudbench.Store, error) { return rawsql.NewPGX(p), nil }),
-	"sql":       onDB(func(db *sql.DB) (crudbench.Store, error) { return rawsql.NewSQL(db), nil }),
-	"ent":       onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewStore(db), nil }),
-	"ent-lean":  onDB(func(db *sql.DB) (crudbench.Store, error) { return ent.NewLeanStore(db), nil }),
-	"gorm":      onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewStore(db) }),
-	"gorm-tx":   onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewTxStore(db) }),
-	"gorm-save": onDB(func(db *sql.DB) (crudbench.Store, error) { return gorm.NewSaveStore(db) }),
-	"bun":       onDB(func(db *sql.DB) (crudbench.Store, error) { return bun.NewStore(db), nil }),
-	"sqlc":      onPool(func(p *pgxpool.Pool) (crudbench.Store, error) { return sqlc.NewStore(p), nil }),
+// stores maps every arm and variant to the opener its open_<arm>.go
+// registered; options to the connection settings it adds.
+var (
+	stores  = map[string]any{}
+	options = map[string][]dbconf.Option{}
+)
+
+// register records the opener of an arm or variant of the table, and
+// the connection settings its library documents for itself, over the
+// shared ones of dbconf. open is an onPool or an onDB.
+func register(name string, open any, opts ...dbconf.Option) {
+	if _, dup := stores[name]; dup {
+		panic("arms: " + name + " registered twice")
+	}
+	stores[name] = open
+	if len(opts) > 0 {
+		options[name] = opts
+	}
+}
+
+// Linked returns the names of Names whose library this build links: all
+// of them, unless it was built with crudbench_onearm.
+func Linked() []string {
+	return slices.DeleteFunc(Names(), func(n string) bool { _, ok := stores[n]; return !ok })
+}
+
+// BuildTags returns the build tags of a binary that links only the named
+// arm's library (a variant links its arm's): crudbench_onearm and
+// crudbench_<arm>.
+func BuildTags(name string) string {
+	arm := name
+	if e, ok := Lookup(name); ok && e.IsVariant() {
+		arm = e.Arm
+	}
+	return "crudbench_onearm,crudbench_" + arm
 }
 
 // OnDB returns how the named arm or variant builds its store on a
@@ -73,21 +97,8 @@ func OnDB(name string) (func(*sql.DB) (crudbench.Store, error), bool) {
 	return open, ok
 }
 
-// options are the connection settings an arm's library documents for
-// itself, over the shared ones of dbconf.
-var options = map[string][]dbconf.Option{
-	// bun writes values into the SQL text; its documentation sets pgx to
-	// the simple protocol (see package bun).
-	"bun": {dbconf.SimpleProtocol},
-}
-
 // Options returns the connection settings the named arm adds to dbconf's.
 func Options(name string) []dbconf.Option { return options[name] }
-
-// Names returns the names Open accepts: the arms, then their variants.
-func Names() []string {
-	return append(slices.Clone(suite.Arms), suite.VariantNames()...)
-}
 
 // Open opens the named arm or variant on dsn; tracer, if not nil, sees
 // every statement it sends.
@@ -123,6 +134,9 @@ func Open(ctx context.Context, name, dsn string, tracer pgx.QueryTracer) (*Arm, 
 			return PoolStats{Open: s.OpenConnections, InUse: s.InUse, Wait: s.WaitDuration}
 		}
 		return &Arm{Name: name, Store: store, Close: func() { db.Close() }, Stats: stats}, nil
+	}
+	if slices.Contains(Names(), name) {
+		return nil, fmt.Errorf("arms: %s is not linked into this binary, built for %v (go build -tags %s)", name, Linked(), BuildTags(name))
 	}
 	return nil, fmt.Errorf("arms: unknown arm %q (want one of %v)", name, Names())
 }

@@ -80,3 +80,23 @@ func InInputOrder(in []crudbench.UserUpdate, got []crudbench.User) ([]crudbench.
 	}
 	return out, nil
 }
+
+// MaxParams is the most bind parameters PostgreSQL's protocol allows in
+// one statement.
+const MaxParams = 65535
+
+// Chunked returns what create returns for in, called on successive chunks
+// of at most size items, in input order, concatenated: a bulk create too
+// large for one statement's parameters, split. The caller runs it in one
+// transaction so that the batch stays all or nothing.
+func Chunked(in []crudbench.UserCreate, size int, create func([]crudbench.UserCreate) ([]crudbench.User, error)) ([]crudbench.User, error) {
+	out := make([]crudbench.User, 0, len(in))
+	for start := 0; start < len(in); start += size {
+		us, err := create(in[start:min(start+size, len(in))])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, us...)
+	}
+	return out, nil
+}

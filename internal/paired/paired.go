@@ -1,8 +1,15 @@
 // Package paired measures what it compares side by side in time, at the
 // finest grain: every round sends one request to each target, in an order
-// that rotates from round to round, and times each request on its own.
+// drawn afresh for every round (Order), and times each request on its own.
 // Noise that comes and goes on the machine then lands on every target
 // alike, and a ratio of two targets' times is far steadier than either time.
+// No target has a fixed neighbour: what one request leaves behind lands on
+// each other target equally often.
+//
+// A control measures what the design itself leaves: the reference target
+// a second time, on its own resources (ControlName). Its ratio to the
+// reference should be 1; how far its interval strays is the harness's own
+// bias, and no ratio closer to 1 than that says anything.
 //
 // Run does the alternation; Ratio, Blocks and Summarize turn the recorded
 // latencies into ratios with intervals; Percentile refuses to name a
@@ -32,36 +39,32 @@ type Result struct {
 	Lat   [][]time.Duration // Lat[t][round]
 }
 
-// Order returns the order in which round visits n targets: a rotation by the
-// round number, so each target goes first, second, … equally often.
-func Order(round, n int) []int {
-	o := make([]int, n)
-	for k := range o {
-		o[k] = (round + k) % n
-	}
-	return o
+// Run sends rounds rounds to targets, each round in the order o gives
+// (o must order len(targets) targets), and times each request. It stops at
+// the first error, naming the target and round.
+func Run(targets []Target, rounds int, o *Order) (*Result, error) {
+	return RunClock(targets, rounds, o, time.Now)
 }
 
-// Run sends rounds rounds to targets, each round in Order, and times each
-// request. It stops at the first error, naming the target and round.
-func Run(targets []Target, rounds int) (*Result, error) {
+// RunClock is Run timed by now instead of the machine's clock: a test
+// drives it with a synthetic one.
+func RunClock(targets []Target, rounds int, o *Order, now func() time.Time) (*Result, error) {
 	if len(targets) == 0 {
 		return nil, errors.New("paired: no targets")
+	}
+	if o == nil || o.Len() != len(targets) {
+		return nil, fmt.Errorf("paired: an order for %d targets is needed", len(targets))
 	}
 	r := &Result{Names: make([]string, len(targets)), Lat: make([][]time.Duration, len(targets))}
 	for t := range targets {
 		r.Names[t] = targets[t].Name
 		r.Lat[t] = make([]time.Duration, rounds)
 	}
-	order := make([]int, len(targets))
 	for i := range rounds {
-		for k := range order {
-			order[k] = (i + k) % len(targets)
-		}
-		for _, t := range order {
-			t0 := time.Now()
+		for _, t := range o.Next() {
+			t0 := now()
 			err := targets[t].Do(i)
-			r.Lat[t][i] = time.Since(t0)
+			r.Lat[t][i] = now().Sub(t0)
 			if err == nil && targets[t].Check != nil {
 				err = targets[t].Check(i)
 			}

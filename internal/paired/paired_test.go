@@ -10,21 +10,14 @@ import (
 	"github.com/crudbench/crudbench/internal/paired"
 )
 
-func TestOrderRotates(t *testing.T) {
-	first := map[int]int{}
-	for round := range 6 {
-		o := paired.Order(round, 3)
-		sorted := slices.Sorted(slices.Values(o))
-		if !slices.Equal(sorted, []int{0, 1, 2}) {
-			t.Fatalf("round %d: order %v is not a permutation of 0..2", round, o)
-		}
-		first[o[0]]++
+// order returns a design's order of n targets.
+func order(t *testing.T, design string, n int) *paired.Order {
+	t.Helper()
+	o, err := paired.Config{Design: design, Seed: 1}.NewOrder(n, t.Name())
+	if err != nil {
+		t.Fatal(err)
 	}
-	for target, n := range first {
-		if n != 2 {
-			t.Errorf("target %d went first %d times in 6 rounds, want 2", target, n)
-		}
-	}
+	return o
 }
 
 func TestRunAlternatesAndTimes(t *testing.T) {
@@ -36,12 +29,15 @@ func TestRunAlternatesAndTimes(t *testing.T) {
 			return nil
 		}}
 	}
-	r, err := paired.Run([]paired.Target{target("a", 2*time.Millisecond), target("b", 1*time.Millisecond)}, 4)
+	r, err := paired.Run([]paired.Target{target("a", 2*time.Millisecond), target("b", 1*time.Millisecond)}, 4, order(t, paired.Rotate, 2))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := []string{"a", "b", "b", "a", "a", "b", "b", "a"}; !slices.Equal(log, want) {
 		t.Errorf("call order %v, want %v", log, want)
+	}
+	if _, err := paired.Run([]paired.Target{target("a", 0)}, 1, order(t, paired.Shuffle, 2)); err == nil {
+		t.Error("an order for 2 targets ran 1")
 	}
 	if got := r.Ratio("a", "b"); got < 1.3 || got > 3 {
 		t.Errorf("ratio a/b = %.2f for 2 ms against 1 ms sleeps, want about 2", got)
@@ -63,7 +59,7 @@ func TestRunStopsAtFirstError(t *testing.T) {
 			return boom
 		}
 		return nil
-	}}}, 10)
+	}}}, 10, order(t, paired.Shuffle, 1))
 	if !errors.Is(err, boom) || calls != 3 {
 		t.Errorf("err %v after %d calls, want boom after 3", err, calls)
 	}
@@ -75,7 +71,7 @@ func TestRunStopsAtFirstError(t *testing.T) {
 			return boom
 		}
 		return nil
-	}}}, 10)
+	}}}, 10, order(t, paired.Shuffle, 1))
 	if !errors.Is(err, boom) || checked != 2 {
 		t.Errorf("err %v after %d checks, want boom after 2", err, checked)
 	}

@@ -23,6 +23,10 @@ const (
 	QueryCanceled        = "57014"
 	DeadlockDetected     = "40P01"
 	SerializationFailure = "40001"
+	TooManyConnections   = "53300"
+	AdminShutdown        = "57P01"
+	CrashShutdown        = "57P02"
+	CannotConnectNow     = "57P03"
 )
 
 // ConcurrentMessage is the message of the conflict reported when
@@ -55,14 +59,20 @@ func Translate(err error) error {
 		switch {
 		case pe.Code == UniqueViolation && pe.TableName == "users":
 			if m := emailKey.FindStringSubmatch(pe.Detail); m != nil {
-				return crudbench.Errorf(crudbench.ECONFLICT, "Email %q is already taken.", m[1])
+				return crudbench.Errorf(crudbench.ECONFLICT, "Email %q is already taken.", crudbench.Echo(m[1]))
 			}
 			return crudbench.Errorf(crudbench.ECONFLICT, "The email is already taken.")
 		case pe.Code == QueryCanceled:
 			return timeout()
 		case pe.Code == DeadlockDetected, pe.Code == SerializationFailure:
 			return crudbench.Errorf(crudbench.ECONFLICT, ConcurrentMessage)
-		case pe.Code[:2] == "08", pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03":
+		case Unavailable(pe.Code):
+			return unavailable()
+		}
+		// Any other PostgreSQL error met while connecting (a ConnectError
+		// wraps it) is still a database that cannot be reached.
+		var ce *pgconn.ConnectError
+		if errors.As(err, &ce) {
 			return unavailable()
 		}
 		return err
@@ -74,6 +84,18 @@ func Translate(err error) error {
 		return unavailable()
 	}
 	return err
+}
+
+// Unavailable reports whether a SQLSTATE says PostgreSQL cannot serve
+// the connection right now: class 08 (connection exception), 53300 (too
+// many connections), 57P01–57P03 (shutdown, crash shutdown, cannot connect
+// now). The HTTP layer answers them 503.
+func Unavailable(code string) bool {
+	switch code {
+	case TooManyConnections, AdminShutdown, CrashShutdown, CannotConnectNow:
+		return true
+	}
+	return len(code) == 5 && code[:2] == "08"
 }
 
 // Wrap returns what an arm reports for err, met while doing what format

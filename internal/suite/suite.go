@@ -1,56 +1,31 @@
 // Package suite defines the benchmark matrix once: the arms, the operations
 // of each family, the bulk sizes, the relation sizes and the concurrency
 // levels. The benchmarks, the synthetic result generator and the report all
-// read it from here (the generator all but the arms: it keeps the three its
-// model knows), so a new arm or size is added in one place.
+// read it from here; the arms come from the table of package arms.
 package suite
 
-import "slices"
+import (
+	"slices"
 
-// Arms are the data-access arms in report order: raw pgx, database/sql,
-// ent, gorm, bun, sqlc.
-var Arms = []string{"pgx", "sql", "ent", "gorm", "bun", "sqlc"}
+	"github.com/crudbench/crudbench/internal/arms"
+)
+
+// Arms are the data-access arms in report order, from the table of
+// package arms.
+var Arms = arms.Arms()
 
 // Variant is an arm's other idiomatic form, whose semantics differ from
 // the arm's: BenchmarkPaired measures it next to the arms on the
-// operations where it sends something else. The conformance and
+// operations where it sends something else (Ops). The conformance and
 // concurrency suites hold the arms, not their variants.
-type Variant struct {
-	Name string   // e.g. "ent-lean"
-	Arm  string   // the arm it is a form of
-	Ops  []string // the CRUD ops where it differs from Arm
-	// About says, in Markdown, what the variant does differently and what
-	// it gives up; the report quotes it.
-	About string
-}
+type Variant = arms.Entry
 
-// Variants are the variants in report order.
-var Variants = []Variant{
-	{Name: "ent-lean", Arm: "ent", Ops: []string{"update"}, About: "`ent` updates one row with `UpdateOneID(id).Save`: " +
-		"BEGIN, UPDATE, SELECT, COMMIT, atomic. `ent-lean` uses `Update().Where(user.ID(id)).Save` and then `Get`: " +
-		"two statements, not atomic, so another writer can change the row between them and the answer need not be " +
-		"what this request wrote."},
-	{Name: "gorm-tx", Arm: "gorm", Ops: []string{"create", "update", "delete"}, About: "The `gorm` arm runs with " +
-		"`SkipDefaultTransaction: true`, as gorm's performance guide advises: each write is one statement. `gorm-tx` keeps " +
-		"gorm's default, which wraps every create, update and delete in BEGIN … COMMIT: two more statements and round trips " +
-		"per write that buy nothing here, since each write is already one atomic statement. gorm also re-prepares, in every " +
-		"transaction, a statement it first prepared inside one (database/sql closes it at COMMIT): round trips that " +
-		"statements per request do not count."},
-	{Name: "gorm-save", Arm: "gorm", Ops: []string{"update"}, About: "The `gorm` arm updates one row with " +
-		"`Model(&u).Clauses(clause.Returning{}).Updates(patch)`: one UPDATE of the patched columns, RETURNING the row, atomic. " +
-		"`gorm-save` is gorm's read-modify-write: `First`, set the patched fields, `Save`: two statements, not atomic. " +
-		"`Save` writes every column, so it can overwrite a concurrent writer's change to a field the patch leaves alone, " +
-		"and if the row is deleted between the two it inserts it again (Save's upsert)."},
-}
+// Variants are the variants in report order, from the table of package
+// arms.
+var Variants = arms.Variants()
 
 // VariantNames returns the names of Variants, in order.
-func VariantNames() []string {
-	out := make([]string, len(Variants))
-	for i, v := range Variants {
-		out[i] = v.Name
-	}
-	return out
-}
+func VariantNames() []string { return arms.VariantNames() }
 
 // CRUDOps are the single-row operations of BenchmarkCRUD.
 var CRUDOps = []string{"create", "read", "update", "delete", "list"}

@@ -8,6 +8,8 @@ package sqlcgen
 import (
 	"context"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const createPost = `-- name: CreatePost :one
@@ -239,37 +241,6 @@ func (q *Queries) ListUsers(ctx context.Context, arg ListUsersParams) ([]User, e
 	return items, nil
 }
 
-const postsOfUser = `-- name: PostsOfUser :many
-SELECT id, title, body, created_at, user_id FROM posts WHERE user_id = $1 ORDER BY id
-`
-
-// PostsOfUser returns the posts of a user in id order.
-func (q *Queries) PostsOfUser(ctx context.Context, userID int64) ([]Post, error) {
-	rows, err := q.db.Query(ctx, postsOfUser, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []Post
-	for rows.Next() {
-		var i Post
-		if err := rows.Scan(
-			&i.ID,
-			&i.Title,
-			&i.Body,
-			&i.CreatedAt,
-			&i.UserID,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const updateUser = `-- name: UpdateUser :one
 UPDATE users SET
     name = COALESCE($1, name),
@@ -365,6 +336,63 @@ func (q *Queries) UpdateUsers(ctx context.Context, arg UpdateUsersParams) ([]Use
 			&i.Age,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const userWithPosts = `-- name: UserWithPosts :many
+SELECT u.id, u.name, u.email, u.age, u.created_at, u.updated_at,
+       p.id AS post_id, p.title AS post_title, p.body AS post_body,
+       p.created_at AS post_created_at
+FROM users u LEFT JOIN posts p ON p.user_id = u.id
+WHERE u.id = $1
+ORDER BY p.id
+`
+
+type UserWithPostsRow struct {
+	ID            int64
+	Name          string
+	Email         string
+	Age           int32
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	PostID        *int64
+	PostTitle     *string
+	PostBody      *string
+	PostCreatedAt pgtype.Timestamptz
+}
+
+// UserWithPosts returns the user with the id once per post, in post id
+// order, or once with NULL post columns when it has none: one round trip.
+// The post columns are listed rather than embedded (sqlc.embed), since sqlc
+// types the right side of a plain LEFT JOIN as nullable.
+func (q *Queries) UserWithPosts(ctx context.Context, id int64) ([]UserWithPostsRow, error) {
+	rows, err := q.db.Query(ctx, userWithPosts, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []UserWithPostsRow
+	for rows.Next() {
+		var i UserWithPostsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.Email,
+			&i.Age,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.PostID,
+			&i.PostTitle,
+			&i.PostBody,
+			&i.PostCreatedAt,
 		); err != nil {
 			return nil, err
 		}

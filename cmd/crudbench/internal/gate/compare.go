@@ -1,10 +1,14 @@
 // Package gate decides whether a head benchmark run regressed against a
 // base run, the way benchstat compares them: benchmath's median summaries
 // and Mann–Whitney U test for ordinary units, exact comparison for units
-// marked "assume=exact" (such as queries/op), each unit's direction of
-// improvement honoured. A metric regresses when it got worse by more than
-// a threshold with p < alpha; an exact metric regresses on any change for
-// the worse.
+// marked "assume=exact" (such as queries/op), and for the near-exact units
+// allocs/op and B/op a rule on the two sides' spreads that needs no rank
+// test; each unit's direction of improvement honoured. A metric regresses
+// when it got worse by more than a threshold with p < alpha (after Holm's
+// correction), a near-exact one when head's best run is worse than base's
+// worst by more than the threshold, an exact one on any change for the
+// worse. A comparison whose samples cannot reach significance is never a
+// pass: it is too few samples, with the runs needed.
 package gate
 
 import (
@@ -38,7 +42,7 @@ type Options struct {
 
 // DefaultPairThreshold is the default Options.PairThreshold. It lies above
 // the differences measured between two servers of one build (A/A) and far
-// enough below 5 % that the blocks of a default crudbench pair run catch a
+// enough below 5 % that the blocks of a default crudbench compare run catch a
 // 5 % slowdown.
 const DefaultPairThreshold = 0.02
 
@@ -84,16 +88,24 @@ type Row struct {
 	// p-value; it is what decides.
 	PAdj   float64
 	Family int
-	// Paired marks a row of crudbench pair's head/base ratios; Base and
+	// Paired marks a row of crudbench compare's head/base ratios; Base and
 	// Head then hold the mean request times of each side.
 	Paired bool
-	// MDC is the smallest change for the worse the row's test detects with
-	// power 0.8 at its sample size (0 for exact units: any).
-	MDC     float64
+	// MDC is the smallest change for the worse the row's test detects at
+	// its sample size (power 0.8 for the tests with a p-value): 0 for exact
+	// units (any), +Inf when the test cannot decide at all.
+	MDC float64
+	// Need is the runs per side the row's test needs to decide at all;
+	// set when its verdict is TooFewSamples.
+	Need int
+	// Spread marks a near-exact unit (NearExact), decided by decideSpread.
+	Spread  bool
 	Verdict Verdict
 
 	cv     float64   // coefficient of variation of the samples
 	ratios []float64 // paired ratios
+
+	baseRange, headRange spread // Spread rows: each side's runs
 
 	identical bool // every base and head value is the same
 }
@@ -113,7 +125,8 @@ type Report struct {
 	// Notes are warnings to show with the table: benchmath's warnings
 	// about samples, configuration differences between the files.
 	Notes []string
-	// MinSamples is the samples per side the U test needs at Alpha.
+	// MinSamples is the runs per side that every row with too few samples
+	// needs to be decided, or 0.
 	MinSamples int
 }
 
@@ -135,7 +148,7 @@ func Compare(in *Input, opt Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{Options: opt, MinSamples: MinSamples(opt.Alpha)}
+	r := &Report{Options: opt}
 	if in.Pair != nil {
 		r.Pair = in.Pair.Paths[0]
 		if want == nil || want[PairUnit] {
@@ -150,10 +163,18 @@ func Compare(in *Input, opt Options) (*Report, error) {
 	holm(r.Rows)
 	detectable(r.Rows, opt)
 	for i := range r.Rows {
-		if r.Rows[i].Paired {
-			r.Rows[i].Verdict = decidePaired(r.Rows[i], opt)
-		} else {
-			r.Rows[i].Verdict = decide(r.Rows[i], opt)
+		row := &r.Rows[i]
+		switch {
+		case row.Paired:
+			row.Verdict = decidePaired(*row, opt)
+		case row.Spread:
+			row.Verdict = decideSpread(*row, opt)
+		default:
+			row.Verdict = decide(*row, opt)
+		}
+		if row.Verdict == TooFewSamples {
+			row.Need = need(*row, opt)
+			r.MinSamples = max(r.MinSamples, row.Need)
 		}
 	}
 	return r, nil
@@ -221,6 +242,11 @@ func compareOne(in *Input, name, unit string, base, head []float64, t *benchmath
 	}
 	row.Delta = relDelta(row.Base.Center, row.Head.Center)
 	where := name + " " + unit
+	if !row.Exact && slices.Contains(NearExact, unit) {
+		row.Spread, row.identical = true, allEqual(base, head)
+		row.baseRange, row.headRange = spreadOf(base), spreadOf(head)
+		return row
+	}
 	if row.Exact {
 		// Only exact summaries warn about something the gate relies on:
 		// values that vary although the unit claims to be exact. (The
@@ -262,7 +288,9 @@ func decide(row Row, opt Options) Verdict {
 		return Regression
 	case row.Exact:
 		return Improvement
-	case !(row.P < opt.Alpha) && !canDecide(row.NBase, row.NHead, opt.Alpha):
+	case !(row.P < opt.Alpha) && !canDecide(row.NBase, row.NHead, familyAlpha(row, opt)):
+		// Not even two samples wholly apart would reach alpha after
+		// Holm's correction: no change could fail, so nothing passes.
 		return TooFewSamples
 	case !(row.P < opt.Alpha):
 		return NotSignificant

@@ -117,8 +117,13 @@ func (r *Report) writeLists(w io.Writer, withRegressions bool, list func(title s
 	var regs []string
 	for _, row := range r.Rows {
 		if row.Verdict == Regression && withRegressions {
-			p := "exact"
-			if !row.Exact {
+			var p string
+			switch {
+			case row.Exact:
+				p = "exact"
+			case row.Spread:
+				p = "head's best run beyond base's worst"
+			default:
 				p = fmt.Sprintf("p=%.3g, Holm %.3g", row.P, row.PAdj)
 			}
 			regs = append(regs, fmt.Sprintf("%s %s %s (%s)", row.Benchmark, row.Unit, formatDelta(row.Delta), p))
@@ -151,7 +156,7 @@ func (r *Report) header() string {
 			r.Pair, FormatPercent(r.Options.PairThreshold)))
 	}
 	if r.Base != "" {
-		parts = append(parts, fmt.Sprintf("base %s, head %s (medians, Mann–Whitney U test, threshold %s; exact units compared exactly)",
+		parts = append(parts, fmt.Sprintf("base %s, head %s (medians, Mann–Whitney U test, threshold %s; allocs/op and B/op by their spreads: a regression when head's best run is worse than base's worst by more than the threshold; exact units compared exactly)",
 			r.Base, r.Head, FormatPercent(r.Options.Threshold)))
 	}
 	return strings.Join(parts, "; ") + fmt.Sprintf("; alpha %v over all p-values by Holm's method (p shown raw→adjusted); detectable: smallest worsening caught with power 0.8", r.Options.Alpha)

@@ -2,15 +2,20 @@ package gate
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/perf/benchmath"
+
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/results"
 )
 
 const (
-	synthetic   = "../../testdata"               // synthetic result files
-	realResults = "../../../../testdata/results" // results of the real suite
+	synthetic   = "../../testdata"      // synthetic result files
+	realResults = "../../../../results" // the published runs, one folder each
 )
 
 func load(t *testing.T, base, head string) *Input {
@@ -108,7 +113,9 @@ func TestCompareTooFewSamples(t *testing.T) {
 	if r.Count(TooFewSamples) == 0 {
 		t.Error("no row has verdict too few samples")
 	}
-	for _, want := range []string{"have 3 base and 3 head", "needs >= 4 per side", "-count 4"} {
+	// Every metric: the U test over 126 rows needs 8 runs a side for two
+	// samples wholly apart to reach 0.05 after Holm's correction.
+	for _, want := range []string{"have 3 base and 3 head", "need >= 8 per side", "-count 8"} {
 		if !strings.Contains(r.Verdict(), want) {
 			t.Errorf("verdict %q does not say %q", r.Verdict(), want)
 		}
@@ -211,15 +218,15 @@ func TestWriteFormats(t *testing.T) {
 }
 
 // TestRealResults runs the gate over every real suite output committed as
-// testdata/results/real-*.txt: a file compared with itself never fails,
+// results/*/real-*.txt: a file compared with itself never fails,
 // and passes when it has enough samples.
 func TestRealResults(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join(realResults, "real-*.txt"))
+	paths, err := filepath.Glob(filepath.Join(realResults, "*", "real-*.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(paths) == 0 {
-		t.Skip("no testdata/results/real-*.txt yet")
+		t.Skip("no results/*/real-*.txt yet")
 	}
 	for _, p := range paths {
 		t.Run(filepath.Base(p), func(t *testing.T) {
@@ -251,7 +258,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// TestRealAAPair gates a real A/A: crudbench pair on two servers of one
+// TestRealAAPair gates a real A/A: crudbench compare on two servers of one
 // build, and two runs of one test binary. It must pass; the same ratios
 // made 5 % slower must fail on every op, and 1 % slower must not.
 func TestRealAAPair(t *testing.T) {
@@ -289,5 +296,138 @@ func TestRealAAPair(t *testing.T) {
 				t.Errorf("status %s with %d regressions, want %s with %d:\n%s", r.Status(), r.Count(Regression), tt.want, tt.regs, b.String())
 			}
 		})
+	}
+}
+
+// realAA loads the committed real A/A pair of test binary runs (5 a side),
+// and reshapes each side with edit: every metric's values, by unit.
+func realAA(t *testing.T, edit func(side, unit string, v []float64) []float64) *Input {
+	t.Helper()
+	in := load(t, "real-aa-base.txt", "real-aa-head.txt")
+	for side, set := range map[string]*results.Set{"base": in.Base, "head": in.Head} {
+		for _, b := range set.Benchmarks {
+			for _, m := range b.Metrics {
+				m.Values = edit(side, m.Unit, m.Values)
+			}
+		}
+	}
+	return in
+}
+
+// TestRealAASpread: on the real A/A pair, an unchanged head passes; every
+// allocs/op raised 15 % fails, at 5 and at 6 runs a side (where a U test
+// with Holm's correction could never fail); too few runs are inconclusive,
+// naming the runs needed; and the detectable column says what the rule
+// applied catches.
+func TestRealAASpread(t *testing.T) {
+	opts := DefaultOptions
+	opts.Metrics = []string{"queries/op", "allocs/op", "B/op"}
+	same := func(_, _ string, v []float64) []float64 { return v }
+	sixth := func(_, _ string, v []float64) []float64 { return append(v, v[2]) } // a sixth run like the third
+	raise := func(by float64, more func(string, string, []float64) []float64) func(string, string, []float64) []float64 {
+		return func(side, unit string, v []float64) []float64 {
+			v = more(side, unit, v)
+			if side == "head" && unit == "allocs/op" {
+				for i := range v {
+					v[i] *= by
+				}
+			}
+			return v
+		}
+	}
+	for _, tt := range []struct {
+		name string
+		in   *Input
+		want Status
+		regs int
+	}{
+		{"unchanged, 5 runs", realAA(t, same), Pass, 0},
+		{"unchanged, 6 runs", realAA(t, sixth), Pass, 0},
+		{"allocs/op +15%, 5 runs", realAA(t, raise(1.15, same)), Fail, 18},
+		{"allocs/op +15%, 6 runs", realAA(t, raise(1.15, sixth)), Fail, 18},
+		{"allocs/op +3%, 5 runs: within the threshold", realAA(t, raise(1.03, same)), Pass, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Compare(tt.in, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// tt.regs: every benchmark's allocs/op (18 in the file), or none.
+			if r.Status() != tt.want || r.Count(Regression) != tt.regs {
+				var b bytes.Buffer
+				r.WriteText(&b)
+				t.Fatalf("status %s with %d regressions, want %s with %d:\n%s", r.Status(), r.Count(Regression), tt.want, tt.regs, b.String())
+			}
+			for _, row := range r.Rows {
+				if row.Unit == "allocs/op" && (row.Verdict == Regression) != (tt.regs > 0) {
+					t.Errorf("%s allocs/op: %s", row.Benchmark, row.Verdict)
+				}
+				if row.Spread && !(row.MDC > DefaultOptions.Threshold && row.MDC < 0.15) {
+					t.Errorf("%s %s: detectable %.3f, want between the threshold and 15 %%", row.Benchmark, row.Unit, row.MDC)
+				}
+			}
+		})
+	}
+	t.Run("3 runs a side", func(t *testing.T) {
+		r, err := Compare(realAA(t, func(_, _ string, v []float64) []float64 { return v[:3] }), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Status() != Inconclusive || r.MinSamples != 4 || !strings.Contains(r.Verdict(), "-count 4") {
+			t.Errorf("status %s, runs needed %d: %s; want INCONCLUSIVE naming 4 runs", r.Status(), r.MinSamples, r.Verdict())
+		}
+		for _, row := range r.Rows {
+			if row.Spread && (row.Verdict != TooFewSamples || formatMDC(row) != "none") {
+				t.Errorf("%s %s: %s, detectable %s; want too few samples, none", row.Benchmark, row.Unit, row.Verdict, formatMDC(row))
+			}
+		}
+	})
+	t.Run("every metric, 5 runs", func(t *testing.T) {
+		// The times go to the U test: over this many rows, 5 runs a side
+		// cannot reach 0.05 after Holm's correction, so the gate cannot
+		// pass them.
+		r, err := Compare(realAA(t, same), DefaultOptions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Status() != Inconclusive || r.MinSamples <= 5 {
+			t.Fatalf("status %s, runs needed %d, want INCONCLUSIVE needing more than 5: %s", r.Status(), r.MinSamples, r.Verdict())
+		}
+		for _, row := range r.Rows {
+			if row.Unit == "sec/op" && (row.Verdict != TooFewSamples || formatMDC(row) != "none") {
+				t.Errorf("%s sec/op: %s, detectable %s; want too few samples, none", row.Benchmark, row.Verdict, formatMDC(row))
+			}
+		}
+	})
+}
+
+func TestSeparable(t *testing.T) {
+	// 1/C(6,3) = 0.05 is not below 0.05; 1/C(8,4) = 1/70 is.
+	if separable(3, 3, 0.05) || !separable(4, 4, 0.05) || minSeparable(0.05) != 4 || minSeparable(0.01) != 5 {
+		t.Errorf("separable: 3+3 %v, 4+4 %v, min at 0.05 %d, at 0.01 %d; want false, true, 4, 5",
+			separable(3, 3, 0.05), separable(4, 4, 0.05), minSeparable(0.05), minSeparable(0.01))
+	}
+	r := func(blo, bhi, hlo, hhi float64) Row {
+		return Row{Spread: true, Better: -1, NBase: 5, NHead: 5, baseRange: spread{blo, bhi}, headRange: spread{hlo, hhi},
+			Base: benchmath.Summary{Center: (blo + bhi) / 2}, Head: benchmath.Summary{Center: (hlo + hhi) / 2}}
+	}
+	for _, tt := range []struct {
+		name string
+		row  Row
+		want Verdict
+	}{
+		{"head's best beyond base's worst by more than 5%", r(100, 101, 107, 108), Regression},
+		{"apart, but by less than 5%", r(100, 101, 103, 104), WithinThreshold},
+		{"overlapping", r(100, 110, 105, 120), NotSignificant},
+		{"head's worst below base's best by more than 5%", r(100, 101, 90, 94), Improvement},
+	} {
+		if got := decideSpread(tt.row, DefaultOptions); got != tt.want {
+			t.Errorf("%s: %s, want %s", tt.name, got, tt.want)
+		}
+	}
+	// Spreads of 1 % each side: the head must rise by about 5 % plus both
+	// half-spreads.
+	if got := spreadDetectable(r(100, 101, 100, 101), DefaultOptions); math.Abs(got-0.0605) > 0.001 {
+		t.Errorf("detectable with 1%% spreads: %.4f, want about 0.0605", got)
 	}
 }

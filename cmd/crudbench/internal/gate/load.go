@@ -5,7 +5,7 @@ import (
 )
 
 // Input is a base and a head result set ready to be compared, and the
-// paired ratios of crudbench pair. Base and head share the unit metadata
+// paired ratios of crudbench compare. Base and head share the unit metadata
 // (better=, assume=) of the two files. Base and Head are nil when only
 // Pair is gated; Pair is nil without paired ratios.
 type Input struct {

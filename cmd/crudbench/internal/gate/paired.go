@@ -11,7 +11,7 @@ import (
 	"github.com/crudbench/crudbench/internal/paired"
 )
 
-// PairUnit is the unit of crudbench pair's samples: head time over base
+// PairUnit is the unit of crudbench compare's samples: head time over base
 // time, request by request, one sample per block.
 const PairUnit = "head/base"
 
@@ -22,7 +22,7 @@ const PairUnit = "head/base"
 // vary too much between runs to gate a few-percent change on.
 var Primary = []string{PairUnit, "queries/op", "allocs/op", "B/op"}
 
-// LoadPair reads the results of crudbench pair.
+// LoadPair reads the results of crudbench compare.
 func LoadPair(path string) (*results.Set, error) {
 	sets, err := results.Load(results.ByFullName, []string{path})
 	if err != nil {
@@ -33,7 +33,7 @@ func LoadPair(path string) (*results.Set, error) {
 			return sets[0], nil
 		}
 	}
-	return nil, fmt.Errorf("reading %s: no %s samples in it (is it crudbench pair output?)", path, PairUnit)
+	return nil, fmt.Errorf("reading %s: no %s samples in it (is it crudbench compare output?)", path, PairUnit)
 }
 
 // PrimaryPresent returns the Primary units present in the input.
@@ -148,23 +148,30 @@ func cmpFloat(a, b float64) int {
 }
 
 // detectable sets MDC of each row: the smallest change for the worse that
-// the row's test catches with power 0.8 at the sample size used, by the
-// normal approximation of paired.MinDetectable at Holm's strictest level
-// alpha/Family. Exact rows catch any change (0). For paired rows it adds
-// to the threshold the test starts from; for U-test rows it takes the
-// CV of both sides and the smaller side, two samples doubling the variance,
-// and is at least the threshold.
+// the test the row is decided by catches at its sample size. Exact rows
+// catch any change (0). Spread rows take spreadDetectable. Tests with a
+// p-value use the normal approximation of paired.MinDetectable, power
+// 0.8, at Holm's strictest level alpha/Family: a paired row's t test adds
+// to the threshold it starts from; a U-test row takes the CV of both
+// sides, two samples doubling the variance, and the smaller side, its
+// efficiency against the t test (3/π) counted, and is at least the
+// threshold — or +Inf when the U test cannot reach that level at all with
+// so few runs.
 func detectable(rows []Row, opt Options) {
 	for i := range rows {
 		row := &rows[i]
-		a := opt.Alpha / float64(max(row.Family, 1))
+		a := familyAlpha(*row, opt)
 		switch {
 		case row.Exact:
 			row.MDC = 0
+		case row.Spread:
+			row.MDC = spreadDetectable(*row, opt)
 		case row.Paired:
 			row.MDC = (1+opt.PairThreshold)*(1+paired.MinDetectable(row.cv, row.NBase, a)) - 1
+		case !canDecide(row.NBase, row.NHead, a):
+			row.MDC = math.Inf(1)
 		default:
-			row.MDC = math.Max(opt.Threshold, paired.MinDetectable(row.cv*math.Sqrt2, min(row.NBase, row.NHead), a))
+			row.MDC = math.Max(opt.Threshold, paired.MinDetectable(row.cv*math.Sqrt2*math.Sqrt(math.Pi/3), min(row.NBase, row.NHead), a))
 		}
 	}
 }
@@ -180,16 +187,22 @@ func formatMDC(row Row) string {
 	switch {
 	case row.Exact:
 		return "any"
+	case math.IsInf(row.MDC, 1):
+		return "none"
 	case math.IsNaN(row.MDC):
 		return "?"
 	}
 	return fmt.Sprintf("%.1f%%", 100*row.MDC)
 }
 
-// formatP prints the p-value of a row: exact, or raw and Holm-adjusted.
+// formatP prints the p-value of a row: exact, spread (the rule on the
+// sides' spreads), or raw and Holm-adjusted.
 func formatP(row Row) string {
-	if row.Exact {
+	switch {
+	case row.Exact:
 		return "exact"
+	case row.Spread:
+		return "spread"
 	}
 	if row.Family == 0 || row.PAdj == row.P {
 		return fmt.Sprintf("%.3g", row.P)

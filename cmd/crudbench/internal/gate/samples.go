@@ -38,3 +38,23 @@ func minP(n1, n2 int, alpha float64) float64 {
 	}
 	return benchmath.AssumeNothing.Compare(benchmath.NewSample(lo, t), benchmath.NewSample(hi, t)).P
 }
+
+// familyAlpha is the level a row's own p-value must reach for Holm's
+// correction over its family to let it reach alpha at all: alpha over the
+// family's size, Holm's first and strictest step.
+func familyAlpha(row Row, opt Options) float64 {
+	return opt.Alpha / float64(max(row.Family, 1))
+}
+
+// need returns the runs per side with which row's test could decide: the
+// U test reaching familyAlpha with two samples wholly apart, or the spread
+// rule's minimum; paired rows need two blocks.
+func need(row Row, opt Options) int {
+	switch {
+	case row.Paired:
+		return 2
+	case row.Spread:
+		return minSeparable(opt.Alpha)
+	}
+	return MinSamples(familyAlpha(row, opt))
+}

@@ -46,9 +46,10 @@ func (r *Report) Status() Status {
 
 // Verdict returns the one-line final verdict, starting with the status.
 func (r *Report) Verdict() string {
-	rule := fmt.Sprintf("beyond %s with Holm-adjusted p < %v, or any worsening of an exact metric", FormatPercent(r.Options.Threshold), r.Options.Alpha)
+	rule := fmt.Sprintf("beyond %s with Holm-adjusted p < %v or, for allocs/op and B/op, head's best run beyond base's worst; or any worsening of an exact metric",
+		FormatPercent(r.Options.Threshold), r.Options.Alpha)
 	if r.Pair != "" {
-		rule = fmt.Sprintf("paired head/base above 1+%s or other metrics beyond %s, with Holm-adjusted p < %v, or any worsening of an exact metric",
+		rule = fmt.Sprintf("paired head/base above 1+%s or other metrics beyond %s, with Holm-adjusted p < %v or, for allocs/op and B/op, head's best run beyond base's worst; or any worsening of an exact metric",
 			FormatPercent(r.Options.PairThreshold), FormatPercent(r.Options.Threshold), r.Options.Alpha)
 	}
 	var sb strings.Builder
@@ -74,7 +75,7 @@ func (r *Report) undecided() string {
 	var parts []string
 	if n := r.Count(TooFewSamples); n > 0 {
 		nb, nh := r.fewest()
-		parts = append(parts, fmt.Sprintf("%d metrics have too few samples (have %d base and %d head; the Mann–Whitney U test needs >= %d per side for p < %v: run the benchmarks with -count %d or more, 10 recommended)",
+		parts = append(parts, fmt.Sprintf("%d metrics have too few samples (have %d base and %d head; their tests need >= %d per side to reach p < %v after Holm's correction over the rows, or to decide allocs/op and B/op by their spreads: run the benchmarks with -count %d or more)",
 			n, nb, nh, r.MinSamples, r.Options.Alpha, r.MinSamples))
 	}
 	if n := len(r.MissingBenchmarks); n > 0 {

@@ -85,6 +85,12 @@ type Config struct {
 	// measurement still charges to the requests.
 	MaxWorkers uint64
 	Timeout    time.Duration // per request; 0 means 30 s
+	// Client, if set, sends the requests, so that its connections outlive
+	// the run; Timeout is then the client's own.
+	Client *http.Client
+	// Record, if set, gets every answered request's sequence number (from
+	// 0), its latency from the intended send time, and whether it failed.
+	Record func(seq uint64, lat time.Duration, failed bool)
 }
 
 // Schedule is when an open-loop run intends to send each request. It follows
@@ -165,8 +171,11 @@ func Open(ctx context.Context, cfg Config) (*Result, error) {
 	if maxWorkers == 0 {
 		maxWorkers = 10000
 	}
-	client := newClient(cfg.Timeout)
-	defer client.CloseIdleConnections()
+	client := cfg.Client
+	if client == nil {
+		client = newClient(cfg.Timeout)
+		defer client.CloseIdleConnections()
+	}
 	tr, want := Targeter(cfg.URL, cfg.Op, cfg.Rows)
 	atk := vegeta.NewAttacker(
 		vegeta.Client(client),
@@ -185,13 +194,18 @@ func Open(ctx context.Context, cfg Config) (*Result, error) {
 	var last time.Time
 	for res := range atk.Attack(tr, pacer, cfg.Duration, cfg.Op) {
 		r.Requests++
-		if res.Error != "" || res.Code != uint16(want) {
+		failed := res.Error != "" || res.Code != uint16(want)
+		if failed {
 			r.Errors++
 			if r.FirstError == "" {
 				r.FirstError = fmt.Sprintf("%s %s: %d %s", res.Method, res.URL, res.Code, res.Error)
 			}
 		}
-		r.Latency.RecordValue(int64(sched.Latency(res.Seq, res.Timestamp, res.Latency)))
+		lat := sched.Latency(res.Seq, res.Timestamp, res.Latency)
+		r.Latency.RecordValue(int64(lat))
+		if cfg.Record != nil {
+			cfg.Record(res.Seq, lat, failed)
+		}
 		r.Service.RecordValue(int64(res.Latency))
 		if end := res.Timestamp.Add(res.Latency); end.After(last) {
 			last = end
@@ -247,7 +261,7 @@ func Closed(ctx context.Context, cfg ClosedConfig) (*Result, error) {
 		wg.Go(func() {
 			for more() {
 				began := time.Now()
-				status, err := do(ctx, client, tr)
+				status, err := Send(ctx, client, tr)
 				took := time.Since(began)
 				if ctx.Err() != nil {
 					return // interrupted: not an answer
@@ -273,8 +287,9 @@ func Closed(ctx context.Context, cfg ClosedConfig) (*Result, error) {
 	return r, nil
 }
 
-// do sends one request made by tr and reads its answer.
-func do(ctx context.Context, client *http.Client, tr vegeta.Targeter) (int, error) {
+// Send sends one request made by tr and reads its whole answer; it
+// returns the status.
+func Send(ctx context.Context, client *http.Client, tr vegeta.Targeter) (int, error) {
 	var tgt vegeta.Target
 	if err := tr(&tgt); err != nil {
 		return 0, err

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/perf/benchmath"
 	"gonum.org/v1/plot"
 )
 
@@ -49,7 +48,7 @@ func (w *doc) fig(t *testing.T, name string) figure {
 // that are compared with each other have one y range.
 func TestSideBySidePanelsShareTheirScale(t *testing.T) {
 	w := built(t)
-	for _, name := range []string{"floor", "throughput-concurrency", "bulk-time", "bulk-per-row"} {
+	for _, name := range []string{"throughput-concurrency", "bulk-time", "bulk-per-row"} {
 		f := w.fig(t, name)
 		rows := f.Plots
 		if name == "bulk-time" || name == "bulk-per-row" {
@@ -81,31 +80,6 @@ func TestLatencyByConcurrencyJoinsThroughput(t *testing.T) {
 		}
 		if !strings.Contains(p.Y.Label.Text, "log scale") || !strings.Contains(p.X.Label.Text, "log scale") {
 			t.Errorf("log axes labelled %q and %q", p.X.Label.Text, p.Y.Label.Text)
-		}
-	}
-}
-
-func TestFloorSegmentsHaveWhiskers(t *testing.T) {
-	w := built(t)
-	parts := make([]benchmath.Summary, 2)
-	for i, op := range floorCases[0].parts {
-		parts[i], _ = w.data.Summary(Key{Family: "Floor", Op: op}, "ns/op")
-	}
-	ss := w.floorSeries(floorCases[0], w.data.Arms(), parts, 1000)
-	if len(ss) != 3 {
-		t.Fatalf("%d series, want the two floor parts and the arm above them", len(ss))
-	}
-	floorHi := (parts[0].Hi + parts[1].Hi) / 1000
-	for i, s := range ss {
-		b := &bars{s: s}
-		for a := range s.Y {
-			lo, hi, ok := b.interval(a)
-			if !ok || !(lo <= s.Y[a] && s.Y[a] <= hi) {
-				t.Errorf("series %s, arm %d: whisker [%v, %v] ok=%v around %v", s.Label, a, lo, hi, ok, s.Y[a])
-			}
-			if i == 1 && hi != floorHi {
-				t.Errorf("floor whisker tops at %v, want the sum of the parts' upper bounds %v", hi, floorHi)
-			}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"golang.org/x/perf/benchmath"
 
@@ -57,8 +58,8 @@ func (d *Data) Summary(k Key, unit string) (s benchmath.Summary, ok bool) {
 // confidence is the confidence level of every interval in the report.
 const confidence = 0.95
 
-// Keys returns the benchmarks of a family in suite order: arms pgx, sql,
-// ent, then ops and sizes in their natural order.
+// Keys returns the benchmarks of a family in suite order: arms in the
+// order of package arms' table, then ops and sizes in their natural order.
 func (d *Data) Keys(family string) []Key {
 	var ks []Key
 	for _, b := range d.Benchmarks {
@@ -69,14 +70,15 @@ func (d *Data) Keys(family string) []Key {
 	return ks
 }
 
-// Arms returns the arms of the per-arm families present, in suite order
-// (pgx, sql, ent, gorm, bun, sqlc), then any others. BenchmarkBreakdown
-// names variants as arms (arm=ent-lean); they are not arms of these
-// families, and its section lists its own.
+// Arms returns the arms of the per-arm families present, in the order of
+// package arms' table, then any others. BenchmarkBreakdown names variants
+// as arms (arm=ent-lean) and crudbench compare names its targets so
+// (arm=pgx'); they are not arms of these families, and their sections
+// list their own.
 func (d *Data) Arms() []string {
 	var arms []string
 	for _, b := range d.Benchmarks {
-		if b.Key.Arm != "" && b.Key.Family != breakdownFamily && !slices.Contains(arms, b.Key.Arm) {
+		if b.Key.Arm != "" && b.Key.Family != breakdownFamily && !strings.HasPrefix(b.Key.Family, "Compare") && !slices.Contains(arms, b.Key.Arm) {
 			arms = append(arms, b.Key.Arm)
 		}
 	}

@@ -35,10 +35,14 @@ func fmtValue(unit string, v float64) string {
 
 // fmtSummary formats a median with the relative half-width of its 95%
 // confidence interval, as benchstat does: "150.0µs ± 1%". Exact values
-// are shown alone.
+// are shown alone, and a value without an interval (too few samples)
+// says so.
 func fmtSummary(unit string, s benchmath.Summary, ok bool) string {
 	if !ok {
 		return "–"
+	}
+	if math.IsInf(s.Lo, 0) || math.IsInf(s.Hi, 0) { // too few samples for an interval
+		return fmtValue(unit, s.Center) + " (no interval)"
 	}
 	if s.Confidence == 1 { // benchmath's exact summary: the mode, Lo and Hi the range
 		v := strconv.FormatFloat(s.Center, 'f', -1, 64)

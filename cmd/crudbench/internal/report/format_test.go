@@ -40,6 +40,7 @@ func TestFmtSummaryOfExactValues(t *testing.T) {
 	}{
 		{"constant", benchmath.Summary{Center: 2, Lo: 2, Hi: 2, Confidence: 1}, "2"},
 		{"varying", benchmath.Summary{Center: 2, Lo: 1, Hi: 3, Confidence: 1}, "2 (varies 1–3)"},
+		{"one sample", benchmath.Summary{Center: 2, Lo: math.Inf(-1), Hi: math.Inf(1), Confidence: 1}, "2.000 (no interval)"},
 		{"median", benchmath.Summary{Center: 100000, Lo: 98000, Hi: 102000, Confidence: 0.96}, "100.0µs ± 2%"},
 	}
 	for _, tt := range tests {

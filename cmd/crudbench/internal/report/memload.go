@@ -140,7 +140,7 @@ func (w *doc) openLoad() {
 	if len(w.data.Keys(loadFamily)) == 0 {
 		return
 	}
-	w.h2("Latency under open-loop load")
+	w.h3("Latency under open-loop load, arm by arm")
 	bound, stated := w.p99Bound()
 	w.para("Each arm served on its own (crudbench study load) and was sent requests at constant offered rates, " +
 		"fractions of its closed-loop capacity, latency measured from each request's intended send time. " +
@@ -183,7 +183,7 @@ func (w *doc) openLoad() {
 	shareY(all...)
 	w.figure(g.named("load-p99", "p99 latency against offered rate"))
 
-	w.h3("Highest rate held")
+	w.para("**Highest rate held.**")
 	rule := fmt.Sprintf("p99 ≤ %s (the study's bound)", bound)
 	if !stated {
 		rule = fmt.Sprintf("p99 ≤ %s (the study's default; the results do not state their bound)", bound)

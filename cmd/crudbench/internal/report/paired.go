@@ -17,6 +17,20 @@ import (
 // pairedFamily is the family of the paired comparison.
 const pairedFamily = "Paired"
 
+// pairedReference is the arm BenchmarkPaired compares every other with;
+// its control is paired.ControlName(pairedReference).
+const pairedReference = "pgx"
+
+// controlRatio is the unit of the control's ratio, "pgx'/pgx", with
+// suffix ("-p50") appended.
+func controlRatio(suffix string) string {
+	return paired.ControlName(pairedReference) + "/" + pairedReference + suffix
+}
+
+// notDistinguishable marks a ratio closer to 1 than its leaf's control
+// spread: the harness's own bias could account for it.
+const notDistinguishable = " ~"
+
 // pairedLabel names a paired benchmark without its family: "read",
 // "relation, 10 posts", "bulk-update, n=100".
 func pairedLabel(k Key) string {
@@ -73,7 +87,8 @@ func fmtCV(s paired.Summary, ok bool) string {
 // pairedTable writes a table with a row per paired benchmark that has
 // at least one of the times or ratios, the mean time of each of the times units,
 // and for each ratio its geometric mean over the runs with a 95%
-// interval and its CV.
+// interval and its CV, marked notDistinguishable when it lies closer to 1
+// than the leaf's control reaches.
 func (w *doc) pairedTable(keys []Key, times, ratios []string) {
 	header := []string{"benchmark", "runs"}
 	for _, t := range times {
@@ -94,7 +109,11 @@ func (w *doc) pairedTable(keys []Key, times, ratios []string) {
 		for _, r := range ratios {
 			s, ok := w.pairedRatio(k, r)
 			any = any || ok
-			row = append(row, fmtPaired(s, ok), fmtCV(s, ok))
+			cell := fmtPaired(s, ok)
+			if ok && w.withinControl(k, r, s.Mean) {
+				cell += notDistinguishable
+			}
+			row = append(row, cell, fmtCV(s, ok))
 		}
 		if any {
 			rows = append(rows, row)
@@ -105,6 +124,60 @@ func (w *doc) pairedTable(keys []Key, times, ratios []string) {
 		return
 	}
 	w.table(mdTable(header, 1, rows))
+}
+
+// withinControl reports whether ratio, the mean of unit r in leaf k, lies
+// closer to 1 than the leaf's control reaches (the control of medians for
+// a "-p50" ratio). A control's own ratio, and a leaf without a control or
+// whose control has no interval, are not marked.
+func (w *doc) withinControl(k Key, r string, ratio float64) bool {
+	suffix := ""
+	if strings.HasSuffix(r, "-p50") {
+		suffix = "-p50"
+	}
+	if r == controlRatio(suffix) {
+		return false
+	}
+	ctrl, ok := w.pairedRatio(k, controlRatio(suffix))
+	return ok && !math.IsNaN(ctrl.Spread()) && !paired.Distinguishable(ratio, ctrl)
+}
+
+// pairedControl writes the first table of the paired section: per leaf,
+// the control's ratio pgx'/pgx with its interval, its spread, and whether
+// it lies within paired.ControlBand of 1; and warns of every leaf whose
+// control does not.
+func (w *doc) pairedControl(keys []Key) {
+	ctrl := paired.ControlName(pairedReference)
+	w.h3("The control: " + ctrl + " against " + pairedReference)
+	ckeys := w.withUnit(keys, controlRatio(""))
+	if len(ckeys) == 0 {
+		w.para("_These results have no control (" + controlRatio("") + "): the harness's own bias in each leaf is unknown, " +
+			"and a ratio within a few percent of 1 shows nothing._")
+		w.warn.add("the paired results have no control ("+controlRatio("")+"): their harness bias is unknown", "")
+		return
+	}
+	w.para(fmt.Sprintf("`%s` is %s a second time, on a clone and a pool of its own, run in every leaf like any other target: "+
+		"its ratio to %s would be 1 with no bias in the harness. How far its interval reaches from 1 (the spread) is the smallest "+
+		"difference the leaf can show: the tables below mark with `~` every ratio closer to 1 than that, not distinguishable from the "+
+		"harness's own bias. A leaf whose control interval does not lie within [%.2f, %.2f] is flagged.",
+		ctrl, pairedReference, pairedReference, 1-paired.ControlBand, 1+paired.ControlBand))
+	var rows [][]string
+	for _, k := range ckeys {
+		s, _ := w.pairedRatio(k, controlRatio(""))
+		m, mok := w.pairedRatio(k, controlRatio("-p50"))
+		verdict := fmt.Sprintf("within ±%.0f %%", 100*paired.ControlBand)
+		if s.Biased() {
+			verdict = fmt.Sprintf("**this leaf's harness bias may exceed %.0f %%**", 100*paired.ControlBand)
+			w.warn.add(fmt.Sprintf("the control %s lies outside [%.2f, %.2f]: this leaf's harness bias may exceed %.0f %%",
+				controlRatio(""), 1-paired.ControlBand, 1+paired.ControlBand, 100*paired.ControlBand), k.String())
+		}
+		spread := "–"
+		if !math.IsNaN(s.Spread()) {
+			spread = fmt.Sprintf("%.1f %%", 100*s.Spread())
+		}
+		rows = append(rows, []string{pairedLabel(k), fmt.Sprint(s.N), fmtPaired(s, true), fmtCV(s, true), spread, fmtPaired(m, mok), verdict})
+	}
+	w.table(mdTable([]string{"benchmark", "runs", controlRatio("") + " [95% CI]", "CV", "spread", controlRatio("-p50") + " [95% CI]", "control"}, 1, rows))
 }
 
 // pairedArms returns the arms and the variants of suite.Variants that
@@ -157,12 +230,14 @@ func (w *doc) paired() {
 		return
 	}
 	arms, variants := w.pairedArms(keys)
-	w.para("BenchmarkPaired sends every iteration's request to each arm (and to the composed floor, and to each variant on the ops where it differs) " +
-		"in an order that rotates from iteration to iteration, and times each request on its own; each target runs on a fresh clone of the seeded database. " +
+	w.para("BenchmarkPaired sends every iteration's request to each arm (and to the control, the composed floor, and each variant on the ops where it differs) " +
+		"in an order drawn afresh for every iteration from the run's seed (the config lines `paired-order` and `paired-seed`), so that no target has a fixed neighbour, " +
+		"and times each request on its own; each target runs on a fresh clone of the seeded database. " +
 		"Noise that comes and goes lands on all of them alike, so their ratios hold steady where each one's time does not. " +
 		"A ratio is the run's total time of one target over another's; the table gives the geometric mean of the runs' ratios, " +
 		"a Student t 95% interval of it (on logarithms), and the ratios' coefficient of variation (CV) across runs. " +
 		"Times are the geometric means of the runs' mean latencies, with their CV across runs: the noise the ratios cancel.")
+	w.pairedControl(keys)
 	w.h3("Arms relative to pgx")
 	w.pairedTable(keys, suffixed(arms, "-ns/op"), nil)
 	w.pairedTable(keys, nil, ratiosTo(arms, "pgx", ""))
@@ -185,14 +260,18 @@ func (w *doc) paired() {
 	w.pairedTable(floorKeys, nil, suffixed(arms, "/floor-p50"))
 	for _, v := range variants {
 		w.h3(v.Arm + "'s other form: " + v.Name)
-		w.para(v.About)
+		w.para("`" + v.Name + "` gives up " + v.GivesUp + " (docs/arms.md says more).")
 		vkeys := w.withUnit(keys, v.Name+"-ns/op")
 		w.pairedTable(vkeys, []string{"pgx-ns/op", v.Arm + "-ns/op", v.Name + "-ns/op"},
 			[]string{v.Arm + "/pgx", v.Name + "/pgx", v.Arm + "/" + v.Name, v.Name + "/floor"})
 		w.pairedTable(vkeys, nil, []string{v.Arm + "/pgx-p50", v.Name + "/pgx-p50", v.Arm + "/" + v.Name + "-p50", v.Name + "/floor-p50"})
 	}
 	w.h3("Statements per request")
-	targets := append(slices.Clone(arms), "floor")
+	targets := slices.Clone(arms)
+	if ctrl := paired.ControlName(pairedReference); len(w.withUnit(keys, ctrl+"-queries/op")) > 0 {
+		targets = append(targets, ctrl)
+	}
+	targets = append(targets, "floor")
 	for _, v := range variants {
 		targets = append(targets, v.Name)
 	}
@@ -227,19 +306,52 @@ func unitLine(p *plot.Plot, label string) {
 	one.Dashes, one.Width, one.Color = []vg.Length{vg.Points(4), vg.Points(3)}, vg.Points(1.2), rgb(0x333333)
 	p.Add(one)
 	p.Legend.Add(label, one)
-	p.Y.Max = math.Max(p.Y.Max, 1.3)
+	if _, ok := p.Y.Scale.(plot.LogScale); !ok {
+		p.Y.Max = math.Max(p.Y.Max, 1.3)
+	}
 }
 
 // pairedChart draws each arm's ratio to pgx for every paired benchmark,
-// bulk included, with their 95% intervals.
+// with their 95% intervals, as bars from 1 on log axes: one panel for the
+// single-row and relation leaves, one for bulk, each with its own range,
+// so that single-row differences of a few percent are readable next to
+// bulk ratios of ten.
 func (w *doc) pairedChart(keys []Key, arms []string) {
+	var single, bulk []Key
+	for _, k := range keys {
+		if strings.HasPrefix(k.Op, "bulk-") {
+			bulk = append(bulk, k)
+		} else {
+			single = append(single, k)
+		}
+	}
+	var panels []*plot.Plot
+	for _, g := range []struct {
+		title string
+		keys  []Key
+	}{{"single row and relation", single}, {"bulk", bulk}} {
+		if p := w.pairedPanel(g.title, g.keys, arms); p != nil {
+			panels = append(panels, p)
+		}
+	}
+	if len(panels) == 0 {
+		return
+	}
+	f := row("paired-ratio", "Paired latency relative to pgx", panels...)
+	f.W = vg.Length(len(panels)) * 6.5 * vg.Inch
+	w.figure(f)
+}
+
+// pairedPanel draws one panel of pairedChart over keys, or returns nil
+// when none of them has a ratio.
+func (w *doc) pairedPanel(title string, keys []Key, arms []string) *plot.Plot {
 	var cats []string
 	for _, k := range keys {
 		cats = append(cats, strings.Replace(strings.Replace(pairedLabel(k), ", ", "\n", 1), "bulk-", "bulk ", 1))
 	}
 	var ss []series
 	for i, arm := range arms {
-		if arm == "pgx" {
+		if arm == pairedReference {
 			continue
 		}
 		s := series{Label: arm + " / pgx", Color: armColor(arms, i), Y: nans(len(keys)), Lo: nans(len(keys)), Hi: nans(len(keys))}
@@ -255,13 +367,10 @@ func (w *doc) pairedChart(keys []Key, arms []string) {
 		}
 	}
 	if len(ss) == 0 {
-		return
+		return nil
 	}
-	title := "Paired latency relative to pgx (95% CI)"
-	p := barChart(title, "benchmark", "ratio to pgx (×)", cats, ss)
+	p := ratioChart("Paired latency relative to pgx, "+title+" (95% CI)", "benchmark", "ratio to pgx (×)", cats, ss)
 	unitLine(p, "pgx = 1")
 	p.X.Tick.Label.Font.Size = vg.Points(8)
-	f := single("paired-ratio", "Paired latency relative to pgx", p)
-	f.W = 11 * vg.Inch
-	w.figure(f)
+	return p
 }

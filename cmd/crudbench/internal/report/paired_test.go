@@ -2,8 +2,13 @@ package report
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/plot"
 )
 
 // TestPairedSection checks the paired section's ratios: the geometric
@@ -33,4 +38,98 @@ func TestPairedSection(t *testing.T) {
 		i := strings.Index(md, "## Paired")
 		t.Logf("paired section:\n%s", md[i:min(len(md), i+4000)])
 	}
+}
+
+// pairedRuns returns four runs of BenchmarkPaired on read and bulk-update:
+// a control around ctrl (on read), sql/pgx around 1.004 and ent/pgx
+// around 1.30 on read, ent/pgx around 10 on the bulk update.
+func pairedRuns(ctrl float64) string {
+	var sb strings.Builder
+	sb.WriteString("goos: linux\npaired-order: shuffle\npaired-seed: 42\n")
+	for i, d := range []float64{-0.002, 0.002, 0, 0.001} {
+		fmt.Fprintf(&sb, "BenchmarkPaired/op=read-2 300 1000000 ns/op 200000 pgx-ns/op 200000 pgx'-ns/op 1 pgx-queries/op 1 pgx'-queries/op %.4f pgx'/pgx %.4f pgx'/pgx-p50 %.4f sql/pgx %.4f ent/pgx\n",
+			ctrl+d*float64(1+i%2), ctrl+d, 1.004+d, 1.30+d)
+		fmt.Fprintf(&sb, "BenchmarkPaired/op=bulk-update/n=100-2 30 1000000 ns/op 900000 pgx-ns/op %.4f pgx'/pgx %.4f ent/pgx 1.2 sql/pgx\n", 1+d, 10+10*d)
+	}
+	return sb.String()
+}
+
+// TestPairedControl: the control comes first in the paired section, with
+// its interval; a leaf whose control strays beyond 1 % is flagged; a ratio
+// closer to 1 than the control's spread is marked not distinguishable.
+func TestPairedControl(t *testing.T) {
+	_, md := generateFrom(t, pairedRuns(1.0))
+	i, j := strings.Index(md, "### The control: pgx' against pgx"), strings.Index(md, "### Arms relative to pgx")
+	if i < 0 || j < i {
+		t.Fatalf("the control's table is not first in the paired section (at %d, the arms at %d)", i, j)
+	}
+	wantInReport(t, md, "| read | 4 | 1.001× [", "within ±1 %", "paired-seed | 42", "| benchmark | pgx | sql | ent | pgx' | floor |")
+	// sql/pgx 1.004 on read lies within the control's spread; ent/pgx does not.
+	if !strings.Contains(md, "1.004× [") || !regexp.MustCompile(`1\.004× \[[0-9., ]+\] ~`).MatchString(md) {
+		t.Errorf("sql/pgx on read, within the control's spread, is not marked ~")
+	}
+	if regexp.MustCompile(`1\.300× \[[0-9., ]+\] ~`).MatchString(md) {
+		t.Errorf("ent/pgx 1.30 on read is marked not distinguishable")
+	}
+	if strings.Contains(md, "harness bias may exceed") {
+		t.Errorf("a control within 1 %% is flagged")
+	}
+	_, md = generateFrom(t, pairedRuns(1.03))
+	wantInReport(t, md, "this leaf's harness bias may exceed 1 %", "1.030× [")
+	// With the control 3 % off, sql/pgx 1.004 and ent/pgx 1.30 on read:
+	// only ent's stands clear of the control's reach.
+	if !regexp.MustCompile(`1\.004× \[[0-9., ]+\] ~`).MatchString(md) || regexp.MustCompile(`1\.300× \[[0-9., ]+\] ~`).MatchString(md) {
+		t.Errorf("with a 3 %% control, want sql/pgx 1.004 marked ~ and ent/pgx 1.30 not")
+	}
+	_, md = generateFrom(t, strings.ReplaceAll(strings.ReplaceAll(pairedRuns(1), " pgx'/pgx-p50", " x"), " pgx'/pgx", " y"))
+	wantInReport(t, md, "These results have no control")
+}
+
+// TestPairedChartReadable: the ratio chart draws single-row leaves and
+// bulk in panels of their own, on log axes, so that a single-row ratio of
+// 1.3 is not squashed by a bulk ratio of 10.
+func TestPairedChartReadable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bench.txt")
+	if err := os.WriteFile(path, []byte(pairedRuns(1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &doc{data: d, warn: newWarnings()}
+	w.build()
+	f := w.fig(t, "paired-ratio")
+	panels := flatten(f.Plots)
+	if len(panels) != 2 {
+		t.Fatalf("%d panels, want single row and bulk", len(panels))
+	}
+	for i, p := range panels {
+		if _, ok := p.Y.Scale.(plot.LogScale); !ok || !strings.Contains(p.Y.Label.Text, "log scale") {
+			t.Errorf("panel %q: y axis not on a log scale, labelled so", p.Title.Text)
+		}
+		if !(p.Y.Min < 1 && p.Y.Max > 1) {
+			t.Errorf("panel %q: y range [%v, %v] does not hold 1", p.Title.Text, p.Y.Min, p.Y.Max)
+		}
+		labels := 0
+		for _, tk := range p.Y.Tick.Marker.Ticks(p.Y.Min, p.Y.Max) {
+			if tk.Label != "" {
+				labels++
+			}
+		}
+		if labels < 3 {
+			t.Errorf("panel %q: %d labelled ticks on [%v, %v], want several", p.Title.Text, labels, p.Y.Min, p.Y.Max)
+		}
+		if i == 0 && p.Y.Max > 3 {
+			t.Errorf("single-row panel reaches %v: the bulk ratio of 10 squashes ratios near 1", p.Y.Max)
+		}
+		if i == 1 && p.Y.Max < 10 {
+			t.Errorf("bulk panel tops at %v, below its ratio of 10", p.Y.Max)
+		}
+	}
+	dir := t.TempDir()
+	if err := f.save(dir); err != nil {
+		t.Fatal(err)
+	}
+	checkPNG(t, filepath.Join(dir, "paired-ratio.png"))
 }

@@ -26,7 +26,6 @@ var (
 		"gorm": rgb(0xE69F00), "bun": rgb(0xCC79A7), "sqlc": rgb(0x56B4E9),
 	}
 	otherColors = []color.Color{rgb(0xF0E442), rgb(0x000000), rgb(0x999933), rgb(0x882255)}
-	greys       = []color.Color{rgb(0xBBBBBB), rgb(0x777777)}
 	armShapes   = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.PyramidGlyph{}, draw.RingGlyph{}}
 )
 
@@ -48,7 +47,10 @@ type series struct {
 	Color  color.Color
 	Y      []float64 // bar tops; NaN for no bar
 	Lo, Hi []float64 // confidence whisker; nil or NaN for none
-	Base   []float64 // bar bottoms for stacking; nil for 0
+	Base   []float64 // bar bottoms for stacking; nil for Origin
+	// Origin is where unstacked bars start: 0, or 1 for ratios on a log
+	// axis, where a bar grows up from 1 for slower and down for faster.
+	Origin float64
 }
 
 // bars draws one series as bars centred at category index + offset, all
@@ -60,7 +62,7 @@ type bars struct {
 
 func (b *bars) bottom(i int) float64 {
 	if b.s.Base == nil {
-		return 0
+		return b.s.Origin
 	}
 	return b.s.Base[i]
 }
@@ -116,15 +118,18 @@ func (b *bars) interval(i int) (lo, hi float64, ok bool) {
 // DataRange implements plot.DataRanger.
 func (b *bars) DataRange() (xmin, xmax, ymin, ymax float64) {
 	xmin, xmax = -0.5, float64(len(b.s.Y))-0.5
-	ymin, ymax = 0, 0
+	ymin, ymax = math.Inf(1), math.Inf(-1)
 	for i, y := range b.s.Y {
 		if math.IsNaN(y) {
 			continue
 		}
-		ymin, ymax = math.Min(ymin, b.bottom(i)), math.Max(ymax, y)
-		if _, hi, ok := b.interval(i); ok {
-			ymax = math.Max(ymax, hi)
+		ymin, ymax = math.Min(ymin, math.Min(b.bottom(i), y)), math.Max(ymax, math.Max(b.bottom(i), y))
+		if lo, hi, ok := b.interval(i); ok {
+			ymin, ymax = math.Min(ymin, lo), math.Max(ymax, hi)
 		}
+	}
+	if math.IsInf(ymin, 1) {
+		return xmin, xmax, b.s.Origin, b.s.Origin
 	}
 	return xmin, xmax, ymin, ymax
 }
@@ -189,6 +194,44 @@ func barChart(title, xLabel, yLabel string, cats []string, ss []series) *plot.Pl
 	p.Y.Min = 0
 	// Leave headroom so the legend, top right, never covers a bar.
 	p.Y.Max *= 1.12 + 0.06*float64(len(ss)) // Add has set it to the data's maximum
+	return p
+}
+
+// ratioTicks marks a log axis of ratios: logTicks when it spans a factor
+// of four or more, else evenly spaced ticks, which read well on so short
+// a stretch of a log axis.
+type ratioTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (ratioTicks) Ticks(min, max float64) []plot.Tick {
+	if max/min >= 4 {
+		return logTicks{}.Ticks(min, max)
+	}
+	return niceTicks{}.Ticks(min, max)
+}
+
+// ratioChart draws ratios as bars from 1 on a log axis, so that 1.05× and
+// 0.95× are bars of one height, and a few percent stay readable next to a
+// factor of ten; the axis spans the bars and their intervals, 1 included,
+// with headroom for the legend.
+func ratioChart(title, xLabel, yLabel string, cats []string, ss []series) *plot.Plot {
+	lo, hi := 1.0, 1.0
+	for i := range ss {
+		ss[i].Origin = 1
+		for j, y := range ss[i].Y {
+			if math.IsNaN(y) {
+				continue
+			}
+			lo, hi = math.Min(lo, y), math.Max(hi, y)
+			if l, h, ok := (&bars{s: ss[i]}).interval(j); ok && l > 0 {
+				lo, hi = math.Min(lo, l), math.Max(hi, h)
+			}
+		}
+	}
+	p := barChart(title, xLabel, logLabel(yLabel), cats, ss)
+	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, ratioTicks{}
+	span := math.Max(hi/lo, 1.1)
+	p.Y.Min, p.Y.Max = lo/math.Pow(span, 0.05), hi*math.Pow(span, 0.2+0.08*float64(len(ss)))
 	return p
 }
 

@@ -1,8 +1,7 @@
 // Package report writes the crudbench report: a Markdown file with the
 // run's environment, the paired comparison, where the time of a call
-// goes, latency, throughput, allocation, bulk scalability,
-// ORM-versus-raw and floor sections, the process memory and open-loop
-// load sections when the inputs hold those studies, and the charts it embeds, each as
+// goes, latency, throughput, allocation, bulk scalability and
+// ORM-versus-raw sections, the process memory and open-loop load sections when the inputs hold those studies, and the charts it embeds, each as
 // PNG and SVG. Every number is a benchmath summary of the pooled runs:
 // the median with its 95% confidence interval, or the exact value of an
 // assume=exact unit such as queries/op.
@@ -16,6 +15,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/crudbench/crudbench/internal/arms"
 	"golang.org/x/perf/benchmath"
 )
 
@@ -64,7 +64,7 @@ type doc struct {
 
 func (w *doc) build() {
 	w.md.WriteString("# crudbench report\n\n")
-	w.md.WriteString("What ORMs and query libraries (ent, gorm, bun, sqlc) cost next to raw SQL (pgx, database/sql) for a CRUD HTTP API on PostgreSQL. " +
+	w.md.WriteString("What each arm's data-access library (" + libraries() + ") costs next to raw SQL for a CRUD HTTP API on PostgreSQL. " +
 		"Every value is the median of the runs with the half-width of its 95% confidence interval (benchstat's summary); " +
 		"whiskers on the bars show that interval.\n\n")
 	w.environment()
@@ -75,10 +75,20 @@ func (w *doc) build() {
 	w.allocations()
 	w.bulk()
 	w.ormVsRaw()
-	w.floor()
 	w.memory()
-	w.openLoad()
+	w.throughputCPUMemory()
 	w.warnings()
+}
+
+// libraries lists the arms of package arms' table with their libraries,
+// e.g. "pgx: jackc/pgx v5 (pgxpool); …".
+func libraries() string {
+	var out []string
+	for _, name := range arms.Arms() {
+		e, _ := arms.Lookup(name)
+		out = append(out, name+": "+e.Library)
+	}
+	return strings.Join(out, "; ")
 }
 
 func (w *doc) h2(title string)     { fmt.Fprintf(&w.md, "## %s\n\n", title) }

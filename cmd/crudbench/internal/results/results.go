@@ -21,7 +21,7 @@ import (
 // CRUD/arm=pgx/op=read is {Family: "CRUD", Arm: "pgx", Op: "read"}.
 type Key struct {
 	Family string // CRUD, Bulk, Relation, Parallel, Floor, Memory, Load, LoadClosed
-	Arm    string // pgx, sql, ent; "" for Floor
+	Arm    string // an arm or variant of package arms; "" for Floor
 	Op     string // create, read, ...; "" for Relation
 	N      string // Bulk batch size
 	Posts  string // Relation posts per user

@@ -41,15 +41,19 @@ const ShutdownTimeout = 15 * time.Second
 
 // Config is what Run serves.
 type Config struct {
-	Arm    string // pgx, sql or ent
+	Arm    string // an arm or variant of package arms
 	Addr   string // host:port to listen on; port 0 picks a free one
 	Public bool   // allow a non-loopback Addr
 	Rows   int    // users to seed; at least MinRows
 	// DSNOut, if set, names a file that receives the database's DSN once
 	// it is seeded.
 	DSNOut string
-	Stdout io.Writer    // receives the ready line; nil discards it
-	Logger *slog.Logger // nil means slog.Default()
+	// Template, if set, names a database on the same server, already
+	// seeded with Rows users, that the served database is cloned from
+	// (CREATE DATABASE … TEMPLATE) instead of being seeded anew.
+	Template string
+	Stdout   io.Writer    // receives the ready line; nil discards it
+	Logger   *slog.Logger // nil means slog.Default()
 }
 
 // MinRows is the fewest users Run seeds: the relation users must exist.
@@ -61,12 +65,13 @@ const MinRows = 2 * seed.RelationUsers
 func Main(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("crudbench serve", flag.ContinueOnError)
 	var cfg Config
-	fs.StringVar(&cfg.Arm, "arm", "", "arm to serve: "+fmt.Sprint(arms.Names()))
+	fs.StringVar(&cfg.Arm, "arm", "", "arm to serve: "+arms.Usage(arms.Names()))
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "address to listen on; port 0 picks a free port")
 	fs.BoolVar(&cfg.Public, "public", false, "allow listening on a non-loopback address")
 	fs.IntVar(&cfg.Rows, "rows", DefaultRows, "users to seed")
 	fs.StringVar(&cfg.DSNOut, "dsn-out", "", "write the database DSN to this file once seeded")
-	if code, ok := cli.Parse(fs, args, stderr, `Usage: crudbench serve -arm pgx|sql|ent [flags]
+	fs.StringVar(&cfg.Template, "template", "", "clone the database from this seeded `database` on the same server instead of seeding it")
+	if code, ok := cli.Parse(fs, args, stderr, `Usage: crudbench serve -arm `+arms.Usage(arms.Names())+` [flags]
 
 Starts PostgreSQL as the tests do (CRUDBENCH_POSTGRES), applies the schema,
 seeds the users and serves the HTTP API on one arm, plus GET /healthz,
@@ -161,7 +166,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 		}
 	}()
 
-	dsn, drop, err := createDatabase(ctx, srv, cfg.Rows)
+	dsn, drop, err := CreateDatabase(ctx, srv, fmt.Sprintf("crudbench_serve_%d", os.Getpid()), cfg.Rows, cfg.Template)
 	if err != nil {
 		return err
 	}
@@ -207,12 +212,16 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	return nil
 }
 
-// createDatabase creates a database named after this process on srv,
-// applies the schema and seeds rows users. drop removes it again.
-func createDatabase(ctx context.Context, srv *pgserver.Server, rows int) (dsn string, drop func() error, err error) {
-	name := fmt.Sprintf("crudbench_serve_%d", os.Getpid())
+// CreateDatabase creates database name on srv, applies the schema and
+// seeds rows users, or clones template if it is set. drop removes it
+// again.
+func CreateDatabase(ctx context.Context, srv *pgserver.Server, name string, rows int, template string) (dsn string, drop func() error, err error) {
 	admin := srv.DSN("postgres")
-	if err := execSQL(ctx, admin, "CREATE DATABASE "+name); err != nil {
+	create := "CREATE DATABASE " + name
+	if template != "" {
+		create += " TEMPLATE " + pgx.Identifier{template}.Sanitize()
+	}
+	if err := execSQL(ctx, admin, create); err != nil {
 		return "", nil, fmt.Errorf("creating database: %w", err)
 	}
 	drop = func() error {
@@ -224,6 +233,9 @@ func createDatabase(ctx context.Context, srv *pgserver.Server, rows int) (dsn st
 		return nil
 	}
 	dsn = srv.DSN(name)
+	if template != "" {
+		return dsn, drop, nil
+	}
 	stmts := append([]string{crudbench.Schema}, seed.Large(rows)...)
 	if err := execSQL(ctx, dsn, stmts...); err != nil {
 		return "", nil, errors.Join(fmt.Errorf("applying schema and seeding %d users: %w", rows, err), drop())

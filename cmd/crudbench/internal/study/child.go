@@ -58,7 +58,13 @@ func StartServe(ctx context.Context, exe Exe, arm string, rows int, logw io.Writ
 // StartServeEnv is StartServe with env ("KEY=value") added to the child's
 // environment, for instance CRUDBENCH_POSTGRES naming a shared server.
 func StartServeEnv(ctx context.Context, exe Exe, arm string, rows int, env []string, logw io.Writer) (*Child, error) {
+	return StartServeArgs(ctx, exe, arm, rows, env, nil, logw)
+}
+
+// StartServeArgs is StartServeEnv with extra flags of the serve command.
+func StartServeArgs(ctx context.Context, exe Exe, arm string, rows int, env, extra []string, logw io.Writer) (*Child, error) {
 	args := append(exe[1:len(exe):len(exe)], "serve", "-arm", arm, "-addr", "127.0.0.1:0", "-rows", strconv.Itoa(rows))
+	args = append(args, extra...)
 	cmd := exec.Command(exe[0], args...)
 	if len(env) > 0 {
 		cmd.Env = append(os.Environ(), env...)
@@ -133,6 +139,9 @@ func (c *Child) Stop() error {
 		return fmt.Errorf("serve %s did not stop within a minute of SIGTERM: killed", c.Arm)
 	}
 }
+
+// PID returns the child's process id.
+func (c *Child) PID() int { return c.cmd.Process.Pid }
 
 // Runtime reads the child's GET /debug/runtime.
 func (c *Child) Runtime(ctx context.Context) (serve.Runtime, error) {

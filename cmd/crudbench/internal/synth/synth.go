@@ -11,16 +11,18 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/crudbench/crudbench/internal/arms"
 	"github.com/crudbench/crudbench/internal/suite"
 )
 
 // Bench identifies one synthetic benchmark, e.g. CRUD/arm=pgx/op=read.
 type Bench struct {
 	Family string // CRUD, Bulk, Relation, Parallel or Floor
-	Arm    string // pgx, sql or ent; empty for Floor
+	Arm    string // one of Arms; empty for Floor
 	Op     string // create, read, ...; empty for Relation
 	N      int    // Bulk batch size
 	Posts  int    // Relation posts per user
@@ -70,9 +72,11 @@ type Options struct {
 	Prefix string
 }
 
-// Arms are the arms of the synthetic model (armCost): a fixed three, so
-// that the synthetic files stay the same when the suite gains an arm.
-var Arms = []string{"pgx", "sql", "ent"}
+// Arms are the arms of package arms' table that the synthetic model
+// prices (armCost), in the table's order. An arm the model does not price
+// is left out, so that the synthetic files stay the same when the table
+// gains an arm; give it a cost in armCost to include it.
+var Arms = slices.DeleteFunc(arms.Arms(), func(a string) bool { _, ok := armCost[a]; return !ok })
 
 // Full returns the whole crudbench suite, on the model's Arms.
 func Full() []Bench {

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -98,5 +99,19 @@ func TestWriteIsValidBenchmarkFormat(t *testing.T) {
 func TestWriteRejectsZeroCount(t *testing.T) {
 	if err := Write(&bytes.Buffer{}, Options{}); err == nil {
 		t.Error("Write with Count 0 succeeded, want an error")
+	}
+}
+
+// TestModelArmsInTable holds the cost model to the table of arms: every
+// arm it prices is an arm of package arms, so Arms, which comes from the
+// table, includes it.
+func TestModelArmsInTable(t *testing.T) {
+	for a := range armCost {
+		if !slices.Contains(Arms, a) {
+			t.Errorf("armCost prices %q, which is not an arm of package arms", a)
+		}
+	}
+	if len(Arms) != len(armCost) {
+		t.Errorf("Arms = %v, want the %d arms armCost prices", Arms, len(armCost))
 	}
 }

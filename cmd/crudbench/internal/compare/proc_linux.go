@@ -1,0 +1,228 @@
+//go:build linux
+
+package compare
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// userHZ is the unit of utime and stime in /proc/PID/stat: USER_HZ, which
+// is 100 on every Linux architecture Go supports.
+const userHZ = 100
+
+// procAvailable reports whether this system has /proc to measure with.
+func procAvailable() bool {
+	_, err := os.Stat("/proc/self/stat")
+	return err == nil
+}
+
+// statFields returns the fields of /proc/PID/stat after the command name
+// (which may hold spaces): [0] is the state, [1] the parent's PID, [11]
+// utime and [12] stime.
+func statFields(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return nil, fmt.Errorf("%s: no command name", path)
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return nil, fmt.Errorf("%s: %d fields", path, len(f))
+	}
+	return f, nil
+}
+
+// treePIDs returns root and every process descended from it, except
+// PostgreSQL's: a server that started its own PostgreSQL has that
+// counted with the backends.
+func treePIDs(root int) ([]int, error) {
+	if _, err := os.Stat(fmt.Sprintf("/proc/%d", root)); err != nil {
+		return nil, fmt.Errorf("process %d: %w", root, err)
+	}
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, fmt.Errorf("listing processes: %w", err)
+	}
+	kids := make(map[int][]int)
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		f, err := statFields(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue // ended meanwhile
+		}
+		if ppid, err := strconv.Atoi(f[1]); err == nil {
+			kids[ppid] = append(kids[ppid], pid)
+		}
+	}
+	out := []int{root}
+	for i := 0; i < len(out); i++ {
+		for _, k := range kids[out[i]] {
+			if c, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", k)); err == nil && strings.TrimSpace(string(c)) == "postgres" {
+				continue
+			}
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
+// threadCPU adds the CPU time of every thread of the processes pids to
+// into, in ns by thread id: from /proc/PID/task/TID/schedstat (ns), or
+// utime+stime of the thread's stat (clock ticks) where the kernel keeps no
+// schedstat. A process that has ended is skipped.
+func threadCPU(pids []int, into map[int]int64) {
+	for _, pid := range pids {
+		dir := fmt.Sprintf("/proc/%d/task", pid)
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range ents {
+			tid, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			if ns, ok := schedstat(filepath.Join(dir, e.Name(), "schedstat")); ok {
+				into[tid] = ns
+				continue
+			}
+			if f, err := statFields(filepath.Join(dir, e.Name(), "stat")); err == nil {
+				u, _ := strconv.ParseInt(f[11], 10, 64)
+				s, _ := strconv.ParseInt(f[12], 10, 64)
+				into[tid] = (u + s) * (1e9 / userHZ)
+			}
+		}
+	}
+}
+
+// schedstat reads the time a thread ran on a CPU, in ns.
+func schedstat(path string) (int64, bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0, false
+	}
+	ns, err := strconv.ParseInt(f[0], 10, 64)
+	return ns, err == nil
+}
+
+// cgroupCPU reads usage_usec of a cgroup v2 directory's cpu.stat, in ns.
+func cgroupCPU(dir string) (int64, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "cpu.stat"))
+	if err != nil {
+		return 0, fmt.Errorf("reading cgroup CPU: %w", err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "usage_usec "); ok {
+			us, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("cgroup %s: usage_usec %q: %w", dir, v, err)
+			}
+			return us * 1000, nil
+		}
+	}
+	return 0, fmt.Errorf("cgroup %s: no usage_usec in cpu.stat", dir)
+}
+
+// treeMem sums PSS and RSS from /proc/PID/smaps_rollup over pids.
+func treeMem(pids []int) (Mem, error) {
+	var m Mem
+	for _, pid := range pids {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+		if err != nil {
+			if os.IsNotExist(err) {
+				continue // ended meanwhile
+			}
+			return m, fmt.Errorf("reading memory of process %d: %w", pid, err)
+		}
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		for sc.Scan() {
+			k, v, ok := strings.Cut(sc.Text(), ":")
+			if !ok || (k != "Pss" && k != "Rss") {
+				continue
+			}
+			kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				return m, fmt.Errorf("process %d: %s %q: %w", pid, k, v, err)
+			}
+			if k == "Pss" {
+				m.PSS += kb << 10
+			} else {
+				m.RSS += kb << 10
+			}
+		}
+		m.Procs++
+	}
+	return m, nil
+}
+
+// hostPID returns the PID on this host of a process that is pid in its
+// own PID namespace and runs command comm: itself if /proc shows such a
+// process outside any nested namespace, else the one process whose NSpid
+// ends in pid (a PostgreSQL in a container on this host). ok is false if
+// there is none or more than one.
+func hostPID(pid int, comm string) (int, bool) {
+	if c, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); err == nil && strings.TrimSpace(string(c)) == comm {
+		if ns := nsPIDs(pid); len(ns) <= 1 {
+			return pid, true
+		}
+	}
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, false
+	}
+	found := 0
+	for _, e := range ents {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		ns := nsPIDs(p)
+		if len(ns) < 2 || ns[len(ns)-1] != pid {
+			continue
+		}
+		if c, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", p)); err == nil && strings.TrimSpace(string(c)) == comm {
+			if found != 0 {
+				return 0, false
+			}
+			found = p
+		}
+	}
+	return found, found != 0
+}
+
+// nsPIDs returns the NSpid line of a process: its PID in each namespace
+// from this host's inwards.
+func nsPIDs(pid int) []int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return nil
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "NSpid:"); ok {
+			var out []int
+			for _, f := range strings.Fields(v) {
+				n, _ := strconv.Atoi(f)
+				out = append(out, n)
+			}
+			return out
+		}
+	}
+	return nil
+}

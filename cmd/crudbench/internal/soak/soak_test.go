@@ -1,0 +1,65 @@
+package soak
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+func TestSlopePct(t *testing.T) {
+	xs := []float64{0, 60, 120, 180, 240, 300}
+	flat := []float64{100, 100, 100, 100, 100, 100}
+	if v, ok := slopePct(xs, flat); !ok || v != 0 {
+		t.Errorf("flat series: slope %v (ok %v), want 0", v, ok)
+	}
+	// From 95 to 105 over 300 s around a mean of 100: 10 per 300 s is 20
+	// per 600 s, 20 % of the mean per 10 minutes.
+	rising := []float64{95, 97, 99, 101, 103, 105}
+	if v, ok := slopePct(xs, rising); !ok || math.Abs(v-20) > 1e-9 {
+		t.Errorf("rising series: slope %v (ok %v), want 20", v, ok)
+	}
+	if _, ok := slopePct(xs[:2], rising[:2]); ok {
+		t.Error("two points gave a slope")
+	}
+}
+
+func TestWindowContains(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	w := window{halted: t0, resumed: t0.Add(5 * time.Second), grace: 2 * time.Second}
+	for _, c := range []struct {
+		at   time.Duration
+		want bool
+	}{{-time.Millisecond, false}, {0, true}, {3 * time.Second, true}, {6 * time.Second, true}, {7 * time.Second, false}} {
+		if got := w.contains(t0.Add(c.at)); got != c.want {
+			t.Errorf("contains(halt%+v) = %v, want %v", c.at, got, c.want)
+		}
+	}
+	if (&window{}).contains(t0) {
+		t.Error("a soak without a restart has a window")
+	}
+}
+
+func TestSlopesLeaveOutWarmupAndRestart(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var samples []sample
+	for s := range 100 {
+		v := 1000.0
+		if s < 10 || (s >= 50 && s < 60) {
+			v = 5000 // warm-up and restart: left out
+		}
+		samples = append(samples, sample{at: time.Duration(s) * time.Second, rss: v, heap: v, goroutines: v, conns: math.NaN()})
+	}
+	w := window{halted: start.Add(50 * time.Second), resumed: start.Add(55 * time.Second), grace: 5 * time.Second}
+	got, checked := slopes(samples, start, 10*time.Second, &w, time.Minute)
+	if !checked {
+		t.Error("80 seconds of samples after warm-up were not checked against a 1-minute window")
+	}
+	for _, n := range []string{"rss", "heap", "goroutines"} {
+		if v, ok := got[n]; !ok || v != 0 {
+			t.Errorf("%s slope %v (ok %v), want 0: the warm-up or the restart was counted", n, v, ok)
+		}
+	}
+	if _, ok := got["conns"]; ok {
+		t.Error("conns has a slope though no sample read it")
+	}
+}
