@@ -181,6 +181,7 @@ func remoteCase(t *testing.T, s *apitest.Server, c conformanceCase, layout []str
 	t.Helper()
 	apitest.MustReset(t, s.DSN, apitest.Trio)
 	apitest.MustExec(t, s.DSN, layout...)
+	apitest.MustExec(t, s.DSN, c.sql...)
 	for _, r := range c.setup {
 		if rep := s.Send(context.Background(), r); rep.Err != nil || rep.Status >= 300 {
 			return outcome{}, fmt.Sprintf("setup %s: %s", &r, rep)
@@ -191,6 +192,10 @@ func remoteCase(t *testing.T, s *apitest.Server, c conformanceCase, layout []str
 		return outcome{}, fmt.Sprintf("no answer: %v", rep.Err)
 	}
 	got := outcome{status: rep.Status, allow: rep.Header.Get("Allow"), body: normalise(rep.Body), db: dumpDB(t, s.DSN)}
+	switch c.req.Method {
+	case "POST", "PATCH", "PUT", "DELETE":
+		got.stamps = dumpTimestamps(t, s.DSN, rep.Body)
+	}
 	if ct := rep.Header.Get("Content-Type"); len(rep.Body) > 0 && ct != "application/json" {
 		return got, fmt.Sprintf("Content-Type %q, want application/json; answer:\n%s", ct, got)
 	}
