@@ -25,6 +25,7 @@ _ALLOW_ORDER = ("GET", "POST", "PATCH", "DELETE")
 
 
 def _answer(status, value):
+    c.check_representable(value)
     return Response(c.dumps(value), status=status, mimetype="application/json")
 
 

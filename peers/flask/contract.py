@@ -125,8 +125,60 @@ _HTML = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\
 _HTML_RE = re.compile("[<>&\u2028\u2029]")
 
 
+class Stamp:
+    """A stored timestamp as PostgreSQL writes it (TimeZone UTC), kept as
+    text: Python's datetime cannot hold the years PostgreSQL can (0000,
+    BC, 10000 and later), and Go answers those with an error of its own."""
+
+    __slots__ = ("year", "text")
+
+    def __init__(self, pg):
+        if pg in ("infinity", "-infinity"):
+            raise ValueError("timestamp %s has no time" % pg)
+        bc = pg.endswith(" BC")
+        if bc:
+            pg = pg[:-3]
+        date, clock = pg.split(" ", 1)
+        y, rest = date.split("-", 1)
+        self.year = 1 - int(y) if bc else int(y)
+        cut = max(clock.rfind("+"), clock.rfind("-"))
+        hms = clock[:cut] if cut > 0 else clock
+        if "." in hms:
+            hms = hms.rstrip("0").rstrip(".")
+        self.text = "%04d-%sT%sZ" % (self.year, rest, hms) if 0 <= self.year <= 9999 else None
+
+
+def _encodable(t):
+    return not isinstance(t, Stamp) or t.text is not None
+
+
+def check_representable(v):
+    """httpapi's firstUnrepresentable: the internal error naming the first
+    user or post of the answer v whose timestamp JSON cannot hold."""
+    users = []
+    if isinstance(v, dict) and "items" in v:
+        users = v["items"]
+    elif isinstance(v, dict) and "user_id" in v:
+        if not _encodable(v["created_at"]):
+            raise unrepresentable("Post %d" % v["id"])
+    elif isinstance(v, dict) and "email" in v:
+        users = [v]
+    for u in users:
+        if not _encodable(u["created_at"]) or not _encodable(u["updated_at"]):
+            raise unrepresentable("User %d" % u["id"])
+        for p in u.get("posts", ()):
+            if not _encodable(p["created_at"]):
+                raise unrepresentable("Post %d of user %d" % (p["id"], u["id"]))
+
+
+def unrepresentable(what):
+    return APIError("internal", what + " has a timestamp outside the years 0000 to 9999, which the API cannot represent.")
+
+
 def timestamp(t):
     """RFC 3339 with the fraction's trailing zeros cut, as Go writes time.Time."""
+    if isinstance(t, Stamp):
+        return t
     s = t.strftime("%Y-%m-%dT%H:%M:%S")
     if t.microsecond:
         s += (".%06d" % t.microsecond).rstrip("0")
@@ -142,7 +194,7 @@ def timestamp(t):
 def dumps(v):
     """encoding/json's Encoder: compact, HTML characters escaped, a newline
     at the end."""
-    s = json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+    s = json.dumps(v, ensure_ascii=False, separators=(",", ":"), default=lambda t: t.text)
     return _HTML_RE.sub(lambda m: _HTML[m.group()], s) + "\n"
 
 

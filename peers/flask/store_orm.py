@@ -12,6 +12,11 @@ from sqlalchemy.sql.expression import cast
 import contract as c
 from store_raw import email_taken
 
+# timestamptz as contract.Stamp, whatever its year (psycopg2 gives a
+# datetime, which cannot hold them all).
+psycopg2.extensions.register_type(psycopg2.extensions.new_type(
+    (1184,), "CRUDBENCH_STAMP", lambda value, _cur: None if value is None else c.Stamp(value)))
+
 Base = declarative_base()
 
 
@@ -69,7 +74,7 @@ class Store:
         size = size or int(c.os_env("CRUDBENCH_POOL", "4"))
         url = dsn.replace("postgres://", "postgresql+psycopg2://", 1).replace("postgresql://", "postgresql+psycopg2://", 1)
         self.engine = create_engine(url, future=True, pool_size=size, max_overflow=0, pool_timeout=5,
-                                    pool_pre_ping=False, connect_args={"options": "-c statement_timeout=5000"})
+                                    pool_pre_ping=False, connect_args={"options": "-c statement_timeout=5000 -c TimeZone=UTC"})
 
     translate = staticmethod(translate)
 

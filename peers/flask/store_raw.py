@@ -6,6 +6,7 @@ import re
 import psycopg
 import psycopg_pool
 from psycopg import errors
+from psycopg.adapt import Loader
 
 import contract as c
 
@@ -37,6 +38,16 @@ USER_WITH_POSTS = """SELECT u.id, u.name, u.email, u.age, u.created_at, u.update
     p.id, p.title, p.body, p.created_at
 FROM users u LEFT JOIN posts p ON p.user_id = u.id
 WHERE u.id = %s ORDER BY p.id"""
+
+
+class StampLoader(Loader):
+    """Loads timestamptz as contract.Stamp, whatever its year."""
+
+    def load(self, data):
+        return c.Stamp(bytes(data).decode())
+
+
+psycopg.adapters.register_loader("timestamptz", StampLoader)
 
 
 def email_taken(e):
@@ -71,7 +82,7 @@ class Store:
         size = size or int(c.os_env("CRUDBENCH_POOL", "4"))
         self.pool = psycopg_pool.ConnectionPool(
             dsn, min_size=size, max_size=size, timeout=5, open=True,
-            kwargs={"autocommit": True, "options": "-c statement_timeout=5000"})
+            kwargs={"autocommit": True, "options": "-c statement_timeout=5000 -c TimeZone=UTC"})
 
     translate = staticmethod(translate)
 
