@@ -174,12 +174,13 @@ type Options struct {
 	Logger  *slog.Logger    // the handler's logger; nil means slog.Default()
 }
 
-// Server is one arm served over HTTP through httpapi, on its own database.
+// Server is one arm served over HTTP through httpapi, on its own database;
+// or, made by Remote, any server of the contract reached by URL.
 type Server struct {
 	Name   string
-	DSN    string // the database; without Options.AppName
-	URL    string // the HTTP server's base URL
-	Arm    *arms.Arm
+	DSN    string       // the database; without Options.AppName
+	URL    string       // the HTTP server's base URL
+	Arm    *arms.Arm    // nil for a remote server
 	Client *http.Client // a client of the HTTP server; may be replaced
 	srv    *httptest.Server
 }
@@ -204,14 +205,41 @@ func Serve(name, dsn string, opts Options) (*Server, error) {
 	return &Server{Name: name, DSN: dsn, URL: srv.URL, Arm: a, Client: srv.Client(), srv: srv}, nil
 }
 
-// Close stops the HTTP server and closes the arm.
+// Remote returns a Server for a server of the contract that runs
+// elsewhere (another process, another language), at base URL url and
+// serving the database at dsn. Its Arm is nil and Close does nothing: whoever
+// started the server stops it.
+func Remote(name, url, dsn string) *Server {
+	return &Server{Name: name, DSN: dsn, URL: url, Client: &http.Client{}}
+}
+
+// Close stops the HTTP server and closes the arm; nothing for a remote
+// server but its idle connections.
 func (s *Server) Close() {
+	if s.srv == nil {
+		s.Client.CloseIdleConnections()
+		return
+	}
 	s.srv.Close()
 	s.Arm.Close()
 }
 
-// Addr returns the address the HTTP server listens on.
-func (s *Server) Addr() net.Addr { return s.srv.Listener.Addr() }
+// Addr returns the address the HTTP server listens on (nil for a remote
+// server whose URL names no host:port).
+func (s *Server) Addr() net.Addr {
+	if s.srv != nil {
+		return s.srv.Listener.Addr()
+	}
+	u, err := url.Parse(s.URL)
+	if err != nil {
+		return nil
+	}
+	a, err := net.ResolveTCPAddr("tcp", u.Host)
+	if err != nil {
+		return nil
+	}
+	return a
+}
 
 // SendLimit bounds a request whose context has no deadline, so that a
 // server that never answers fails the test instead of hanging it.

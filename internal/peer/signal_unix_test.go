@@ -1,0 +1,11 @@
+//go:build !windows
+
+package peer_test
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func notifyTerm(c chan os.Signal) { signal.Notify(c, syscall.SIGTERM) }
