@@ -447,11 +447,7 @@ func conformArm(t *testing.T, s *apitest.Server, db *pgxpool.Pool, c conformance
 // it, then the case's setup and request.
 func runCase(t *testing.T, s *apitest.Server, db *pgxpool.Pool, c conformanceCase, layout []string) outcome {
 	t.Helper()
-	for _, stmt := range slices.Concat([]string{pgtest.ResetSQL, apitest.Trio}, layout, c.sql) {
-		if _, err := db.Exec(context.Background(), stmt); err != nil {
-			t.Fatalf("arm=%s: running %.40q: %v", s.Name, stmt, err)
-		}
-	}
+	resetCase(t, s, db, c, layout)
 	for _, r := range c.setup {
 		if rep := s.Send(context.Background(), r); rep.Err != nil || rep.Status >= 300 {
 			t.Fatalf("arm=%s: setup %s: %s", s.Name, &r, rep)
@@ -470,6 +466,17 @@ func runCase(t *testing.T, s *apitest.Server, db *pgxpool.Pool, c conformanceCas
 		o.stamps = dumpTimestamps(t, db, rep.Body)
 	}
 	return o
+}
+
+// resetCase resets s's database to the fixture through db, then runs
+// layout and the case's own SQL on it.
+func resetCase(t *testing.T, s *apitest.Server, db *pgxpool.Pool, c conformanceCase, layout []string) {
+	t.Helper()
+	for _, stmt := range slices.Concat([]string{pgtest.ResetSQL, apitest.Trio}, layout, c.sql) {
+		if _, err := db.Exec(context.Background(), stmt); err != nil {
+			t.Fatalf("%s: running %.40q: %v", s.Name, stmt, err)
+		}
+	}
 }
 
 // dumpTimestamps records the structure of the stored timestamps, which

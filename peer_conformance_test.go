@@ -17,6 +17,7 @@ import (
 	"github.com/crudbench/crudbench/httpapi"
 	"github.com/crudbench/crudbench/internal/apitest"
 	"github.com/crudbench/crudbench/internal/peer"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // TestPeerConformance runs every conformance case over HTTP on every peer
@@ -127,10 +128,11 @@ func checkTarget(t *testing.T, s *apitest.Server, file string) {
 		t.Fatal(err)
 	}
 	known := map[string]bool{}
+	db := mustPool(t, s.DSN)
 	for _, c := range conformanceCases {
 		known[c.name] = true
 		t.Run(c.name, func(t *testing.T) {
-			diff := targetDiff(t, s, c)
+			diff := targetDiff(t, s, db, c)
 			_, ok := listed[c.name]
 			switch {
 			case diff != "" && !ok:
@@ -151,7 +153,7 @@ func checkTarget(t *testing.T, s *apitest.Server, file string) {
 
 // targetDiff runs c on s on every layout it needs and returns how the
 // answers differ from the golden file, or "" when they do not.
-func targetDiff(t *testing.T, s *apitest.Server, c conformanceCase) string {
+func targetDiff(t *testing.T, s *apitest.Server, db *pgxpool.Pool, c conformanceCase) string {
 	golden := filepath.Join("testdata", "conformance", strings.ReplaceAll(c.name, "/", "_")+".golden")
 	want, err := os.ReadFile(golden)
 	if err != nil {
@@ -162,7 +164,7 @@ func targetDiff(t *testing.T, s *apitest.Server, c conformanceCase) string {
 		if l.sql != nil && !c.plans {
 			continue
 		}
-		got, problem := remoteCase(t, s, c, l.sql)
+		got, problem := remoteCase(t, s, db, c, l.sql)
 		switch {
 		case problem != "":
 			diffs = append(diffs, fmt.Sprintf("layout=%s: %.120s: %s", l.name, c.req.String(), problem))
@@ -177,11 +179,9 @@ func targetDiff(t *testing.T, s *apitest.Server, c conformanceCase) string {
 // do fails the test, what a peer does differently (no answer, another
 // Content-Type, a failing setup) is returned as a problem, to be checked
 // against the deviation list.
-func remoteCase(t *testing.T, s *apitest.Server, c conformanceCase, layout []string) (outcome, string) {
+func remoteCase(t *testing.T, s *apitest.Server, db *pgxpool.Pool, c conformanceCase, layout []string) (outcome, string) {
 	t.Helper()
-	apitest.MustReset(t, s.DSN, apitest.Trio)
-	apitest.MustExec(t, s.DSN, layout...)
-	apitest.MustExec(t, s.DSN, c.sql...)
+	resetCase(t, s, db, c, layout)
 	for _, r := range c.setup {
 		if rep := s.Send(context.Background(), r); rep.Err != nil || rep.Status >= 300 {
 			return outcome{}, fmt.Sprintf("setup %s: %s", &r, rep)
@@ -191,10 +191,10 @@ func remoteCase(t *testing.T, s *apitest.Server, c conformanceCase, layout []str
 	if rep.Err != nil {
 		return outcome{}, fmt.Sprintf("no answer: %v", rep.Err)
 	}
-	got := outcome{status: rep.Status, allow: rep.Header.Get("Allow"), body: normalise(rep.Body), db: dumpDB(t, s.DSN)}
+	got := outcome{status: rep.Status, allow: rep.Header.Get("Allow"), body: normalise(rep.Body), db: dumpDB(t, db)}
 	switch c.req.Method {
 	case "POST", "PATCH", "PUT", "DELETE":
-		got.stamps = dumpTimestamps(t, s.DSN, rep.Body)
+		got.stamps = dumpTimestamps(t, db, rep.Body)
 	}
 	if ct := rep.Header.Get("Content-Type"); len(rep.Body) > 0 && ct != "application/json" {
 		return got, fmt.Sprintf("Content-Type %q, want application/json; answer:\n%s", ct, got)

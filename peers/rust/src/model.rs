@@ -136,6 +136,9 @@ enum Scalar {
 struct Field {
     name: &'static str,
     want: Want,
+    /// The name a type error gives: Go's encoding/json names a field of an
+    /// embedded struct by its path (UserPatch.name in a bulk update item).
+    path: &'static str,
 }
 
 /// Decodes an object into the fields given (exact name first, then ASCII
@@ -165,7 +168,7 @@ fn object<F: FnMut(usize, Option<Scalar>)>(
             None => errs.save(DecodeError::Unknown(key.clone())),
             Some(i) => {
                 let is_null = matches!(val, Value::Null);
-                let s = scalar(errs, fields[i].name, fields[i].want, val);
+                let s = scalar(errs, fields[i].path, fields[i].want, val);
                 if s.is_some() || is_null {
                     set(i, s);
                 }
@@ -201,19 +204,24 @@ pub struct PostCreate {
 }
 
 const CREATE_FIELDS: &[Field] = &[
-    Field { name: "name", want: Want::Str },
-    Field { name: "email", want: Want::Str },
-    Field { name: "age", want: Want::Int },
+    Field { name: "name", want: Want::Str, path: "name" },
+    Field { name: "email", want: Want::Str, path: "email" },
+    Field { name: "age", want: Want::Int, path: "age" },
+];
+const PATCH_FIELDS: &[Field] = &[
+    Field { name: "name", want: Want::Str, path: "name" },
+    Field { name: "email", want: Want::Str, path: "email" },
+    Field { name: "age", want: Want::Int, path: "age" },
 ];
 const UPDATE_FIELDS: &[Field] = &[
-    Field { name: "id", want: Want::Int },
-    Field { name: "name", want: Want::Str },
-    Field { name: "email", want: Want::Str },
-    Field { name: "age", want: Want::Int },
+    Field { name: "id", want: Want::Int, path: "id" },
+    Field { name: "name", want: Want::Str, path: "UserPatch.name" },
+    Field { name: "email", want: Want::Str, path: "UserPatch.email" },
+    Field { name: "age", want: Want::Int, path: "UserPatch.age" },
 ];
 const POST_FIELDS: &[Field] = &[
-    Field { name: "title", want: Want::Str },
-    Field { name: "body", want: Want::Str },
+    Field { name: "title", want: Want::Str, path: "title" },
+    Field { name: "body", want: Want::Str, path: "body" },
 ];
 
 fn take_str(s: Option<Scalar>) -> Option<String> {
@@ -255,7 +263,7 @@ pub fn decode_create(errs: &mut Errors, v: &Value) -> UserCreate {
 /// Decodes a patch; with_id also reads the id of a bulk update item.
 pub fn decode_update(errs: &mut Errors, v: &Value, with_id: bool) -> UserUpdate {
     let mut u = UserUpdate::default();
-    let fields = if with_id { UPDATE_FIELDS } else { &UPDATE_FIELDS[1..] };
+    let fields = if with_id { UPDATE_FIELDS } else { PATCH_FIELDS };
     let off = if with_id { 0 } else { 1 };
     object(errs, v, fields, |i, s| match i + off {
         0 => {

@@ -297,14 +297,6 @@ impl Lease<'_> {
         Ok(n)
     }
 
-    /// Reports whether PostgreSQL answers an empty query.
-    pub async fn ping(&mut self) -> bool {
-        self.busy = true;
-        let ok = self.conn().client.simple_query("").await.is_ok();
-        self.busy = false;
-        ok
-    }
-
     pub async fn create_user(&mut self, u: &UserCreate) -> Result<User, ApiError> {
         let age = u.age as i32;
         let rows = self
