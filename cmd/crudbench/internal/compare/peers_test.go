@@ -2,11 +2,21 @@ package compare
 
 import (
 	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/cli"
+	"github.com/crudbench/crudbench/cmd/crudbench/internal/serve"
+	"github.com/crudbench/crudbench/internal/peer"
 )
 
 func TestPeerList(t *testing.T) {
@@ -49,5 +59,64 @@ func TestPeersFlag(t *testing.T) {
 	stderr.Reset()
 	if code := Main([]string{"-peers", "rust", "-base", "http://x"}, &bytes.Buffer{}, &stderr); code != cli.ExitUsage {
 		t.Errorf("-peers with -base: exit %d, want %d; stderr: %s", code, cli.ExitUsage, stderr.String())
+	}
+}
+
+func TestPeersOnClonesOfTheSeed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL and two peers")
+	}
+	spec, ok := peer.Lookup("flask-raw-gunicorn")
+	if !ok {
+		t.Fatal("flask-raw-gunicorn is not registered")
+	}
+	if why := spec.Missing(); why != "" {
+		t.Skip(why)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	rows := serve.MinRows
+	a, err := StartArms(ctx, nil, nil, nil, rows, log, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := a.Stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	names, err := peerList(spec.Name, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.StartPeers(ctx, names, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Targets) != 2 || a.Targets[0].DSN == a.Targets[1].DSN || a.Targets[1].Name != spec.Name+"'" {
+		t.Fatalf("targets %+v: want the peer and its control, each on a database of its own", a.Targets)
+	}
+	for _, tg := range a.Targets {
+		conn, err := pgx.Connect(ctx, tg.DSN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		err = conn.QueryRow(ctx, "SELECT count(*) FROM users").Scan(&n)
+		conn.Close(ctx)
+		if err != nil || n != rows {
+			t.Errorf("%s: %d users (%v), want the %d of the seed", tg.Name, n, err, rows)
+		}
+		resp, err := http.Get(tg.URL + "/users/1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: GET /users/1: %s", tg.Name, resp.Status)
+		}
+		if pids, err := treePIDs(tg.PID); runtime.GOOS == "linux" && (err != nil || len(pids) < 2) {
+			t.Errorf("%s: process tree %v (%v): want gunicorn's master and its workers", tg.Name, pids, err)
+		}
 	}
 }
