@@ -5,14 +5,11 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http"
 	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/cli"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/serve"
@@ -97,24 +94,7 @@ func TestPeersOnClonesOfTheSeed(t *testing.T) {
 		t.Fatalf("targets %+v: want the peer and its control, each on a database of its own", a.Targets)
 	}
 	for _, tg := range a.Targets {
-		conn, err := pgx.Connect(ctx, tg.DSN)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var n int
-		err = conn.QueryRow(ctx, "SELECT count(*) FROM users").Scan(&n)
-		conn.Close(ctx)
-		if err != nil || n != rows {
-			t.Errorf("%s: %d users (%v), want the %d of the seed", tg.Name, n, err, rows)
-		}
-		resp, err := http.Get(tg.URL + "/users/1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Errorf("%s: GET /users/1: %s", tg.Name, resp.Status)
-		}
+		checkServesSeed(ctx, t, tg, rows)
 		if pids, err := treePIDs(tg.PID); runtime.GOOS == "linux" && (err != nil || len(pids) < 2) {
 			t.Errorf("%s: process tree %v (%v): want gunicorn's master and its workers", tg.Name, pids, err)
 		}
