@@ -52,24 +52,7 @@ func TestArmsOnClonesOfOneSeed(t *testing.T) {
 		t.Fatalf("targets %+v: want two, each on a database of its own", a.Targets)
 	}
 	for _, tg := range a.Targets {
-		conn, err := pgx.Connect(ctx, tg.DSN)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var n int
-		err = conn.QueryRow(ctx, "SELECT count(*) FROM users").Scan(&n)
-		conn.Close(ctx)
-		if err != nil || n != rows {
-			t.Errorf("%s: %d users (%v), want the %d of the seed", tg.Name, n, err, rows)
-		}
-		resp, err := http.Get(tg.URL + "/users/1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Errorf("%s: GET /users/1: %s", tg.Name, resp.Status)
-		}
+		checkServesSeed(ctx, t, tg, rows)
 	}
 	runs, av, err := Run(ctx, RunConfig{Targets: a.Targets, Ops: []string{"read"}, Rows: rows, Clients: 2,
 		Slice: 50 * time.Millisecond, Slices: 2, Discard: 0.2, Order: paired.Config{Design: paired.Shuffle, Seed: 1}})
@@ -85,5 +68,29 @@ func TestArmsOnClonesOfOneSeed(t *testing.T) {
 	}
 	if m := memRows(a.Targets, "idle"); len(m) != 2 || m[0].Mem.PSS == 0 || m[0].Binary == 0 {
 		t.Errorf("memory rows %+v: want two with PSS and binary size", m)
+	}
+}
+
+// checkServesSeed checks that tg's database holds the rows users of the
+// seed and that tg answers GET /users/1.
+func checkServesSeed(ctx context.Context, t *testing.T, tg Target, rows int) {
+	t.Helper()
+	conn, err := pgx.Connect(ctx, tg.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	err = conn.QueryRow(ctx, "SELECT count(*) FROM users").Scan(&n)
+	conn.Close(ctx)
+	if err != nil || n != rows {
+		t.Errorf("%s: %d users (%v), want the %d of the seed", tg.Name, n, err, rows)
+	}
+	resp, err := http.Get(tg.URL + "/users/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("%s: GET /users/1: %s", tg.Name, resp.Status)
 	}
 }

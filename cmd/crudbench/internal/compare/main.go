@@ -20,6 +20,7 @@ import (
 const usage = `Usage:
 
 	crudbench compare -arms pgx,sql,ent [flags]
+	crudbench compare -arms pgx -peers rust,flask-raw-gunicorn [flags]
 	crudbench compare -target name=N,url=URL[,dsn=DSN][,pid=PID][,cgroup=DIR] ... [flags]
 	crudbench compare -bin NAME=BIN -bin NAME=BIN -arm ARM [flags]
 	crudbench compare -base-bin BIN -head-bin BIN [flags]
@@ -28,15 +29,24 @@ const usage = `Usage:
 Compare measures servers side by side in time ("pair" is an older name of
 this command and still works).
 
-N targets (-arms, -target, -bin): arms and builds are "crudbench serve"
+N targets (-arms, -peers, -target, -bin): arms and builds are "crudbench serve"
 children it starts on one PostgreSQL server (CRUDBENCH_POSTGRES), each on
 its own clone of one database seeded with -rows users; URL targets are
 servers already running, named with the DSN of the database they serve and
 the PID of their process tree where known. The first target is the
 reference; a control, the reference a second time in its own process on
 its own clone (named with a trailing '), is added for arms and builds; for
-URL targets, start one and name it so. Per op it runs, in rounds whose
-order is a fresh shuffle from -seed:
+URL targets, start one and name it so.
+
+Peers (-peers) are the servers of the contract in other languages under
+peers/ (internal/peer), started like arms, after them, each on its own
+clone of the same seeded database, so that they serve the same data; their
+process group is their process tree (gunicorn's workers, say). Run it in
+the repository, with the peers' Debian packages installed (the error says
+which). A peer is the reference, with its control, only when no arm or
+build is given.
+
+Per op it runs, in rounds whose order is a fresh shuffle from -seed:
 
   capacity: each target in turn gets a -slice of closed-loop load from
     -clients clients, the first -discard of it not counted; -slices rounds;

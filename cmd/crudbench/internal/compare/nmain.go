@@ -21,6 +21,7 @@ import (
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/study"
 	"github.com/crudbench/crudbench/internal/arms"
 	"github.com/crudbench/crudbench/internal/paired"
+	"github.com/crudbench/crudbench/internal/peer"
 )
 
 // multiFlag collects a repeated flag.
@@ -32,6 +33,7 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 // nOpts are the flags of the N-target comparison.
 type nOpts struct {
 	arms          *string
+	peers         *string
 	armBins       *string
 	targets, bins multiFlag
 	run           RunConfig
@@ -43,6 +45,7 @@ type nOpts struct {
 func nFlags(fs *flag.FlagSet) *nOpts {
 	n := &nOpts{}
 	n.arms = fs.String("arms", "", "arms to start and compare, comma-separated, the reference first: "+strings.Join(arms.Names(), ", "))
+	n.peers = fs.String("peers", "", "peers (servers in other languages, under peers/) to start and compare after the arms and builds, comma-separated; the first is the reference when no arm or build is given: "+strings.Join(peerNames(), ", "))
 	n.armBins = fs.String("arm-bins", "", "`dir`ectory of per-arm crudbench binaries named crudbench-ARM (built with -tags crudbench_onearm,crudbench_ARM); an arm without one runs this program")
 	fs.Var(&n.targets, "target", "a running server to compare: name=N,url=URL[,dsn=DSN][,pid=PID][,cgroup=DIR][,bin=FILE]; repeat for more")
 	fs.Var(&n.bins, "bin", "a build to start serving -arm: NAME=BINARY; repeat for more")
@@ -59,7 +62,9 @@ func nFlags(fs *flag.FlagSet) *nOpts {
 	return n
 }
 
-func (n *nOpts) any() bool { return *n.arms != "" || len(n.targets) > 0 || len(n.bins) > 0 }
+func (n *nOpts) any() bool {
+	return *n.arms != "" || *n.peers != "" || len(n.targets) > 0 || len(n.bins) > 0
+}
 
 // main runs the N-target comparison.
 func (n *nOpts) main(args []string, arm, ops string, rows int, out string, maxTime time.Duration, stderr, stdout io.Writer) int {
@@ -102,6 +107,10 @@ func (n *nOpts) main(args []string, arm, ops string, rows int, out string, maxTi
 		if e, ok := exes[ref]; ok {
 			exes[paired.ControlName(ref)] = e
 		}
+	}
+	peers, err := peerList(*n.peers, len(names) == 0 && !*n.noControl)
+	if err != nil {
+		return usageErr(err)
 	}
 	n.run.Ops = append(n.run.Ops, splitList(ops)...)
 	n.run.Rows = rows
@@ -161,12 +170,20 @@ func (n *nOpts) main(args []string, arm, ops string, rows int, out string, maxTi
 	}
 	// Validate the run's settings before starting anything.
 	check := n.run
-	check.Targets = make([]Target, len(names)+len(urlTargets))
+	check.Targets = make([]Target, len(names)+len(peers)+len(urlTargets))
 	for i := range check.Targets {
 		check.Targets[i] = Target{Name: fmt.Sprint(i)}
 	}
 	if err := check.check(); err != nil {
 		return usageErr(err)
+	}
+	for _, p := range peers {
+		if spec, ok := peer.Lookup(p); ok {
+			if why := spec.Missing(); why != "" {
+				log.Error("compare failed", "err", why)
+				return cli.ExitFail
+			}
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -181,7 +198,7 @@ func (n *nOpts) main(args []string, arm, ops string, rows int, out string, maxTi
 	)
 	provider := "given by each target's DSN"
 	err = func() (err error) {
-		if len(names) > 0 {
+		if len(names) > 0 || len(peers) > 0 {
 			own, cleanup, err := ownCopies(names, bin)
 			if err != nil {
 				return err
@@ -192,12 +209,16 @@ func (n *nOpts) main(args []string, arm, ops string, rows int, out string, maxTi
 				return err
 			}
 			defer func() { err = errors.Join(err, a.Stop()) }()
+			peerLog, _ := stderr.(*os.File)
+			if err := a.StartPeers(ctx, peers, peerLog); err != nil {
+				return err
+			}
 			targets = a.Targets
 			provider = a.Provider()
 		}
 		targets = append(targets, urlTargets...)
 		n.run.Targets = targets
-		if len(names) == 0 && !slices.ContainsFunc(targets, func(t Target) bool { return t.Name == paired.ControlName(targets[0].Name) }) {
+		if len(names) == 0 && len(peers) == 0 && !slices.ContainsFunc(targets, func(t Target) bool { return t.Name == paired.ControlName(targets[0].Name) }) {
 			log.Warn("no control: add the reference a second time as a target named " + paired.ControlName(targets[0].Name) + " to see the harness's own bias")
 		}
 		mem = append(mem, memRows(targets, "idle")...)
@@ -329,6 +350,35 @@ func memRows(targets []Target, at string) []MemRow {
 		out = append(out, row)
 	}
 	return out
+}
+
+// peerNames returns the names of the registered peers.
+func peerNames() []string {
+	var out []string
+	for _, s := range peer.All() {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
+// peerList parses -peers: registered peer names, each once. With control
+// set (the first peer is the reference), the first peer's control follows
+// it: a second instance on its own clone, named with a trailing '.
+func peerList(s string, control bool) ([]string, error) {
+	var out []string
+	for _, p := range splitList(s) {
+		if _, ok := peer.Lookup(p); !ok {
+			return nil, fmt.Errorf("-peers: %q is not a peer (%v)", p, peerNames())
+		}
+		if slices.Contains(out, p) {
+			return nil, fmt.Errorf("-peers: %q is named twice", p)
+		}
+		out = append(out, p)
+	}
+	if control && len(out) > 0 {
+		out = slices.Insert(out, 1, paired.ControlName(out[0]))
+	}
+	return out, nil
 }
 
 func splitList(s string) []string {

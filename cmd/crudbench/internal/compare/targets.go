@@ -17,6 +17,8 @@ import (
 
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/serve"
 	"github.com/crudbench/crudbench/cmd/crudbench/internal/study"
+	"github.com/crudbench/crudbench/internal/paired"
+	"github.com/crudbench/crudbench/internal/peer"
 	"github.com/crudbench/crudbench/internal/pgserver"
 )
 
@@ -90,11 +92,13 @@ func dbName(dsn string) (name string, local bool, err error) {
 	return cfg.Database, local, nil
 }
 
-// Arms are "crudbench serve" children on one PostgreSQL server, each on its
-// own clone of one seeded database.
+// Arms are "crudbench serve" children, and peers, on one PostgreSQL
+// server, each on its own clone of one seeded database.
 type Arms struct {
 	Targets  []Target
 	children []*study.Child
+	peers    []*peer.Process
+	peerDBs  []func() error // drop the peers' databases
 	pg       *pgserver.Server
 	dropSeed func() error
 }
@@ -143,18 +147,67 @@ func StartArms(ctx context.Context, names []string, armOf func(string) string, b
 	return a, nil
 }
 
+// StartPeers starts a peer of internal/peer per name in names (a trailing '
+// names a control: the peer a second time), each on its own clone of the
+// seeded database, and adds them to a.Targets. A peer's process group is
+// its target's process tree. The peers' output goes to logw if not nil.
+func (a *Arms) StartPeers(ctx context.Context, names []string, logw *os.File) error {
+	for i, name := range names {
+		base := name
+		if ref, ok := paired.ControlOf(name); ok {
+			base = ref
+		}
+		spec, ok := peer.Lookup(base)
+		if !ok {
+			return fmt.Errorf("starting %s: no such peer", name)
+		}
+		dsn, drop, err := serve.CreateDatabase(ctx, a.pg, fmt.Sprintf("crudbench_compare_peer_%d", i), 0, seedDB)
+		if err != nil {
+			return fmt.Errorf("starting %s: %w", name, err)
+		}
+		a.peerDBs = append(a.peerDBs, drop)
+		p, err := peer.Start(ctx, spec, dsn, logw)
+		if err != nil {
+			return err
+		}
+		a.peers = append(a.peers, p)
+		a.Targets = append(a.Targets, Target{Name: name, URL: p.URL, DSN: dsn, PID: p.Pid, Binary: peerBinary(spec)})
+	}
+	return nil
+}
+
+// peerBinary returns the executable a peer's build makes (the Rust
+// server's, say), or "" for a peer run by an installed interpreter, whose
+// size says nothing of the peer.
+func peerBinary(s peer.Spec) string {
+	if len(s.Build) == 0 || filepath.IsAbs(s.Argv[0]) {
+		return ""
+	}
+	root, err := peer.Root()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(root, s.Dir, s.Argv[0])
+}
+
 // Provider names the PostgreSQL provider.
 func (a *Arms) Provider() string { return a.pg.Provider() }
 
-// Stop stops the children, which drop their databases, drops the seeded
-// database, and stops PostgreSQL.
+// Stop stops the peers and drops their databases, stops the children,
+// which drop theirs, drops the seeded database, and stops PostgreSQL.
 func (a *Arms) Stop() error {
-	var dropErr error
+	var errs []error
+	for _, p := range a.peers {
+		p.Stop()
+	}
+	for _, drop := range a.peerDBs {
+		errs = append(errs, drop())
+	}
 	if a.dropSeed != nil {
 		// The children hold no connection to the seed: it drops first.
-		dropErr = a.dropSeed()
+		errs = append(errs, a.dropSeed())
 	}
-	return errors.Join(dropErr, stopAll(a.children, a.pg))
+	return errors.Join(append(errs, stopAll(a.children, a.pg))...)
 }
 
 // startPostgres provisions one PostgreSQL server as the tests do
