@@ -30,7 +30,7 @@ import (
 )
 
 // Ops are the operations a load run can send.
-var Ops = []string{"read", "update", "create"}
+var Ops = []string{"read", "update", "create", "list"}
 
 // maxLatency is the highest latency the histograms track.
 const maxLatency = time.Minute
