@@ -23,6 +23,7 @@ package crudbench_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -279,18 +280,25 @@ func distinct(r *rand.Rand, n int, lo, hi int64) []int64 {
 func idPrefix(id int64) []byte { return []byte(`{"id":` + strconv.FormatInt(id, 10) + `,`) }
 
 // addRows inserts n users beyond the seed, for deletes to consume, into
-// each of pools (the same ids in each) and returns their ids in a shuffled
+// each of pools (the same ids in each), all at once so that no target's
+// rows are systematically the oldest, and returns their ids in a shuffled
 // order.
 func addRows(b *testing.B, pools []*pgxpool.Pool, n int, shuffle uint64) []int64 {
 	b.Helper()
-	var ids []int64
-	for _, pool := range pools {
-		var err error
-		if ids, err = seed.Extra(context.Background(), pool, bench.rows, n, shuffle); err != nil {
-			b.Fatalf("preparing %d rows to delete: %v", n, err)
-		}
+	ids := make([][]int64, len(pools))
+	errs := make([]error, len(pools))
+	var wg sync.WaitGroup
+	for i, pool := range pools {
+		wg.Go(func() { ids[i], errs[i] = seed.Extra(context.Background(), pool, bench.rows, n, shuffle) })
 	}
-	return ids
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		b.Fatalf("preparing %d rows to delete: %v", n, err)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return ids[0]
 }
 
 // crudCalls prepares n single-row requests of op, with paths relative to

@@ -84,6 +84,8 @@ var armModules = [][2]string{
 	{"gorm-postgres", "gorm.io/driver/postgres"},
 	{"bun", "github.com/uptrace/bun"},
 	{"sqlx", "github.com/jmoiron/sqlx"},
+	{"jet", "github.com/go-jet/jet/v2"},
+	{"bob", "github.com/stephenafamo/bob"},
 }
 
 // sqlcVersion returns the version of sqlc that generated sqlc/sqlcgen, as
