@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,11 +17,15 @@ import (
 // resident memory as the operating system sees it.
 type Runtime struct {
 	HeapInuseBytes uint64 `json:"heap_inuse_bytes"` // runtime.MemStats.HeapInuse
-	HeapSysBytes   uint64 `json:"heap_sys_bytes"`   // runtime.MemStats.HeapSys
-	GCCycles       uint32 `json:"gc_cycles"`        // completed GC cycles since start
-	Goroutines     int    `json:"goroutines"`
-	RSSBytes       uint64 `json:"rss_bytes"`      // resident set now; 0 when unavailable
-	PeakRSSBytes   uint64 `json:"peak_rss_bytes"` // highest resident set since start or the last reset
+	// HeapLiveBytes is the heap the last GC found reachable
+	// (runtime/metrics /gc/heap/live:bytes): it moves only at a GC, so a
+	// leak shows in it without the sawtooth of allocation between cycles.
+	HeapLiveBytes uint64 `json:"heap_live_bytes"`
+	HeapSysBytes  uint64 `json:"heap_sys_bytes"` // runtime.MemStats.HeapSys
+	GCCycles      uint32 `json:"gc_cycles"`      // completed GC cycles since start
+	Goroutines    int    `json:"goroutines"`
+	RSSBytes      uint64 `json:"rss_bytes"`      // resident set now; 0 when unavailable
+	PeakRSSBytes  uint64 `json:"peak_rss_bytes"` // highest resident set since start or the last reset
 	// RSSSource says where the RSS figures come from: "/proc/self/status",
 	// "getrusage" (peak only, not resettable) or "unavailable".
 	RSSSource string `json:"rss_source"`
@@ -37,6 +42,10 @@ func ReadRuntime() Runtime {
 		HeapSysBytes:   ms.HeapSys,
 		GCCycles:       ms.NumGC,
 		Goroutines:     runtime.NumGoroutine(),
+	}
+	live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	if metrics.Read(live); live[0].Value.Kind() == metrics.KindUint64 {
+		r.HeapLiveBytes = live[0].Value.Uint64()
 	}
 	r.RSSBytes, r.PeakRSSBytes, r.RSSSource, r.PeakResettable = readRSS()
 	return r

@@ -348,7 +348,7 @@ func sampleRuntime(ctx context.Context, child *study.Child, srv *pgserver.Server
 		if err != nil {
 			continue
 		}
-		out = append(out, sample{at: time.Since(start), rss: float64(rt.RSSBytes), heap: float64(rt.HeapInuseBytes),
+		out = append(out, sample{at: time.Since(start), rss: float64(rt.RSSBytes), heap: float64(rt.HeapLiveBytes),
 			goroutines: float64(rt.Goroutines), conns: conns})
 	}
 }
@@ -512,9 +512,14 @@ func (d *driver) closed(ctx context.Context, workers int, dur time.Duration) flo
 // connection, and their latency from the due time includes that wait.
 const maxConns = 64
 
-// maxInFlight bounds the open loop's concurrent requests; past it a due
-// request is counted as failed (the server fell behind), not sent.
-const maxInFlight = 4096
+// maxInFlight and maxBacklog bound the open loop's concurrent requests:
+// past the larger of maxInFlight and maxBacklog's worth of requests at the
+// rate, a due request is counted as failed (the server fell behind), not
+// sent. Below it, a stall shows as latency, as it would to clients.
+const (
+	maxInFlight = 4096
+	maxBacklog  = 2 * time.Second
+)
 
 // afterGrace is how long past the restart's grace the load goes on at
 // least, so that the recovery is seen even when PostgreSQL took long to
@@ -529,6 +534,7 @@ func (d *driver) open(ctx context.Context, start time.Time, rate float64, dur, s
 	d.start = start
 	d.mu.Unlock()
 	interval := time.Duration(float64(time.Second) / rate)
+	limit := max(maxInFlight, int64(rate*maxBacklog.Seconds()))
 	var (
 		wg       sync.WaitGroup
 		inFlight atomic.Int64
@@ -547,7 +553,7 @@ func (d *driver) open(ctx context.Context, start time.Time, rate float64, dur, s
 		if ctx.Err() != nil {
 			break
 		}
-		if inFlight.Load() >= maxInFlight {
+		if inFlight.Load() >= limit {
 			d.record(due, due, false, 0, "the server fell behind: too many requests in flight")
 			continue
 		}
