@@ -159,7 +159,7 @@ func TestUsageDocumentsEveryFlag(t *testing.T) {
 		want []string
 	}{
 		{"compare", []string{"-base-bin", "-head-bin", "-base", "-head", "-arm", "-ops", "-rounds", "-blocks", "-warmup", "-rows", "-o", "Exit codes",
-			"-arms", "-target", "-bin", "-clients", "-slice", "-slices", "-discard", "-tail-slice", "-tail-slices", "-tail-fraction", "-seed", "-arm-bins", "-build-arms", "-no-control"}},
+			"-arms", "-target", "-bin", "-clients", "-slice", "-slices", "-discard", "-tail-slice", "-tail-slices", "-tail-fraction", "-cpu-slice", "-cpu-slices", "-cpu-fraction", "-seed", "-arm-bins", "-build-arms", "-no-control"}},
 		{"gate", []string{"-threshold", "-pair", "-pair-threshold", "Holm", "primary", "-alpha", "-metrics", "-format", "0  no regression", "1  at least one metric regressed", "2  the gate could not decide", "3  usage or input error"}},
 		{"report", []string{"-o dir", "0  report written", "3  usage or input error"}},
 	}

@@ -60,6 +60,17 @@ Per op it runs, in rounds whose order is a fresh shuffle from -seed:
     latency from the intended send time; -tail-slices rounds; p50, p95 and
     p99 pooled over the rounds (a percentile is named only with 10 samples
     beyond it), bootstrap intervals over rounds;
+  CPU per request at equal load, all targets at once: -cpu-slices slices
+    of -cpu-slice in which every target at the same time gets open-loop
+    load at one rate, -cpu-fraction of the slowest target's capacity
+    divided by the number of targets; each target's server and PostgreSQL
+    CPU, read for all targets just before and after the slice, divided by
+    the requests it answered; per slice each target's ratio to the
+    reference, geometric mean and 95% interval over slices. The machine's
+    speed varies from one moment to the next alike for every process
+    running then, so ratios within one slice are far steadier than ratios
+    of slices at different times. This process's CPU serves all targets
+    at once and is not counted here;
   memory: PSS and RSS summed over each server's process tree at idle and
     after the ops, and each server binary's size.
 

@@ -19,6 +19,7 @@ const (
 	CapacityFamily = "CompareCapacity"
 	TailFamily     = "CompareTail"
 	MemoryFamily   = "CompareMemory"
+	CPUFamily      = "CompareCPU"
 )
 
 // NUnits are the unit lines of the N-way comparison's results.
@@ -85,7 +86,8 @@ func tput(s Slice) float64 { return s.Throughput() }
 // WriteN writes the results in the Go benchmark format: config lines
 // (config is written as given, key: value), units, per op and target one
 // capacity line per round with the round's ratios to the reference, one
-// tail line per target, and the memory rows.
+// tail line per target, one CPU line per slice of all targets at once
+// with the slice's ratios to the reference, and the memory rows.
 func WriteN(w io.Writer, config [][2]string, names []string, runs []OpRun, mem []MemRow, seed uint64) error {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "goos: %s\ngoarch: %s\n", runtime.GOOS, runtime.GOARCH)
@@ -132,6 +134,28 @@ func WriteN(w io.Writer, config [][2]string, names []string, runs []OpRun, mem [
 				unit(&b, tl.ratio.Hi, "p95-ratio-hi")
 			}
 			b.WriteByte('\n')
+		}
+	}
+	for _, r := range runs {
+		for t, name := range names {
+			if t >= len(r.CPU) {
+				break
+			}
+			for k, s := range r.CPU[t] {
+				if !(appOp(s) > 0) && !(pgOp(s) > 0) {
+					continue
+				}
+				fmt.Fprintf(&b, "Benchmark%s/arm=%s/op=%s/rate=%d\t%d", CPUFamily, name, r.Op, r.CPURate, s.Answered)
+				unit(&b, appOp(s), "app-cpu-ns/op")
+				unit(&b, pgOp(s), "pg-cpu-ns/op")
+				if t > 0 && k < len(r.CPU[0]) {
+					ref := r.CPU[0][k]
+					unit(&b, appOp(s)/appOp(ref), "app-cpu-ratio")
+					unit(&b, pgOp(s)/pgOp(ref), "pg-cpu-ratio")
+					unit(&b, cpuOp(s)/cpuOp(ref), "cpu-ratio")
+				}
+				b.WriteByte('\n')
+			}
 		}
 	}
 	for _, m := range mem {
@@ -228,7 +252,8 @@ func quantile(x []float64, q float64) float64 {
 // WriteNSummary writes a table per op: each target's capacity, its ratio
 // to the reference with a 95 % interval, CPU per request in the server,
 // PostgreSQL and this process, the CPU ratio, and p95 at equal load with
-// its ratio.
+// its ratio; and, where it ran, a table of CPU per request at equal load
+// with all targets at once, the control's row after the reference's.
 func WriteNSummary(w io.Writer, names []string, runs []OpRun, av Availability, seed uint64) error {
 	var b bytes.Buffer
 	ci := func(x []float64) string {
@@ -273,6 +298,18 @@ func WriteNSummary(w io.Writer, names []string, runs []OpRun, av Availability, s
 		}
 		fmt.Fprintf(&b, "crudbench compare, op %s (%s; ratios to %s, geometric mean and 95%% interval over rounds)\n%s\n",
 			r.Op, rate, names[0], table.Text(rows, table.RightFrom(len(rows[0]), 1)))
+		if len(r.CPU) > 0 && len(r.CPU[0]) > 0 {
+			rows := [][]string{{"target", "app CPU/op", "pg CPU/op", "app+pg", "CPU ratio (app+pg)", "app ratio", "pg ratio"}}
+			for _, t := range controlFirst(names) {
+				row := []string{names[t], ns(median(r.CPU[t], appOp)), ns(median(r.CPU[t], pgOp)), ns(median(r.CPU[t], cpuOp)), "reference", "reference", "reference"}
+				if t > 0 {
+					row[4], row[5], row[6] = ci(ratiosBy(r.CPU, t, cpuOp)), ci(ratiosBy(r.CPU, t, appOp)), ci(ratiosBy(r.CPU, t, pgOp))
+				}
+				rows = append(rows, row)
+			}
+			fmt.Fprintf(&b, "CPU per request at equal load, all targets at once, op %s (%d slices, open loop at %d/s for each target; ratios to %s within each slice, geometric mean and 95%% interval over slices; this process's CPU not counted)\n%s\n",
+				r.Op, len(r.CPU[0]), r.CPURate, names[0], table.Text(rows, table.RightFrom(len(rows[0]), 1)))
+		}
 	}
 	for t, name := range names {
 		if av.App[t] != "" {
@@ -286,6 +323,22 @@ func WriteNSummary(w io.Writer, names []string, runs []OpRun, av Availability, s
 		return fmt.Errorf("writing the compare summary: %w", err)
 	}
 	return nil
+}
+
+// controlFirst returns the indices of names: the reference, its control
+// if there is one, then the others in order.
+func controlFirst(names []string) []int {
+	out := []int{0}
+	c := slices.Index(names, paired.ControlName(names[0]))
+	if c > 0 {
+		out = append(out, c)
+	}
+	for i := 1; i < len(names); i++ {
+		if i != c {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // median returns the median of f over slices, ignoring NaN; NaN if none.

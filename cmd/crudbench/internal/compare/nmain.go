@@ -56,6 +56,9 @@ func nFlags(fs *flag.FlagSet) *nOpts {
 	fs.DurationVar(&n.run.TailSlice, "tail-slice", 500*time.Millisecond, "length of an open-loop slice")
 	fs.IntVar(&n.run.TailSlices, "tail-slices", 10, "open-loop slices per target and op; 0 skips tail latency")
 	fs.Float64Var(&n.run.TailFraction, "tail-fraction", 0.5, "open-loop rate as a fraction of the slowest target's capacity")
+	fs.DurationVar(&n.run.CPUSlice, "cpu-slice", 500*time.Millisecond, "length of a slice of CPU per request at equal load, all targets at once")
+	fs.IntVar(&n.run.CPUSlices, "cpu-slices", 40, "slices per op of CPU per request at equal load, all targets at once; 0 skips them")
+	fs.Float64Var(&n.run.CPUFraction, "cpu-fraction", 0.5, "load of the CPU slices, all targets together, as a fraction of the slowest target's capacity (each target gets this ÷ the number of targets)")
 	n.seed = fs.Uint64("seed", 0, "seed of the order of the rounds; 0 takes "+paired.EnvSeed+" or draws one (it is written with the results); "+paired.EnvOrder+" picks the design")
 	n.buildArms = fs.Bool("build-arms", false, "build a binary per arm that links only its library (go build -tags crudbench_onearm,crudbench_ARM ./cmd/crudbench, run in the module's root) and serve each arm with its own")
 	n.noControl = fs.Bool("no-control", false, "do not add the reference's control to the arms or builds")
@@ -247,6 +250,7 @@ func (n *nOpts) main(args []string, arm, ops string, rows int, out string, maxTi
 		{"crudbench-compare-rows", fmt.Sprint(rows)},
 		{"crudbench-compare-capacity", fmt.Sprintf("%d clients, %d slices of %s per target and op, first %.0f%% of each not counted", n.run.Clients, n.run.Slices, n.run.Slice, 100*n.run.Discard)},
 		{"crudbench-compare-tail", fmt.Sprintf("%d open-loop slices of %s per target and op at %.0f%% of the slowest capacity", n.run.TailSlices, n.run.TailSlice, 100*n.run.TailFraction)},
+		{"crudbench-compare-cpu", cpuPhase(n.run, len(tnames))},
 	}
 	for i, t := range tnames {
 		if av.App[i] != "" {
@@ -275,6 +279,16 @@ func (n *nOpts) main(args []string, arm, ops string, rows int, out string, maxTi
 		return cli.ExitFail
 	}
 	return cli.ExitOK
+}
+
+// cpuPhase describes the slices of CPU per request at equal load.
+func cpuPhase(c RunConfig, targets int) string {
+	if c.CPUSlices == 0 {
+		return "not run"
+	}
+	return fmt.Sprintf("%d slices of %s per op, every target at once at %.0f%% of the slowest capacity ÷ %d targets, open loop; "+
+		"server and PostgreSQL CPU read for all targets before and after each slice, divided by the requests answered; the load generator's CPU not counted",
+		c.CPUSlices, c.CPUSlice, 100*c.CPUFraction, targets)
 }
 
 // ownCopies copies each started target's executable to a file of its own,

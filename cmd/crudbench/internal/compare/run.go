@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"os"
 	"slices"
@@ -37,6 +38,13 @@ type RunConfig struct {
 	TailSlice    time.Duration
 	TailSlices   int
 	TailFraction float64
+	// CPUSlice and CPUSlices: the slices per op of CPU per request at equal
+	// load, in each of which every target at once gets open-loop load at
+	// CPUFraction of the slowest target's capacity divided by the number of
+	// targets; 0 slices skips it.
+	CPUSlice    time.Duration
+	CPUSlices   int
+	CPUFraction float64
 	// Order is the design and seed of each round's order (internal/paired;
 	// a zero Design means a shuffle): each op's capacity and tail rounds
 	// draw from streams of their own.
@@ -76,6 +84,8 @@ func (c *RunConfig) check() error {
 		return fmt.Errorf("discard %v: want a fraction in [0, 1)", c.Discard)
 	case c.TailSlices > 0 && (c.TailSlice <= 0 || c.TailFraction <= 0 || c.TailFraction > 1):
 		return fmt.Errorf("tail slice %s at %v of capacity: want a positive length and a fraction in (0, 1]", c.TailSlice, c.TailFraction)
+	case c.CPUSlices < 0 || c.CPUSlices > 0 && (c.CPUSlice <= 0 || c.CPUFraction <= 0 || c.CPUFraction > 1):
+		return fmt.Errorf("%d CPU slices of %s at %v of capacity: want at least 0 slices, a positive length and a fraction in (0, 1]", c.CPUSlices, c.CPUSlice, c.CPUFraction)
 	case c.Rows < 1:
 		return fmt.Errorf("rows %d: want at least 1", c.Rows)
 	}
@@ -89,8 +99,9 @@ type Slice struct {
 	Counted  int64         // answered after the discarded start and before the end
 	Window   time.Duration // the counted part of the slice
 	// CPU time in ns: the server's tree and its PostgreSQL backends since
-	// the target's previous slice ended, and this process during the slice.
-	// Negative: not available.
+	// the target's previous slice ended (in a slice of all targets at once,
+	// during the slice), and this process during the slice. Negative: not
+	// available.
 	AppNs, PGNs, ClientNs int64
 	Lat                   []time.Duration // open loop: latencies counted
 }
@@ -98,12 +109,14 @@ type Slice struct {
 // Throughput returns the counted answers per second.
 func (s Slice) Throughput() float64 { return float64(s.Counted) / s.Window.Seconds() }
 
-// OpRun is the comparison of one op: Cap[t] and Tail[t] are target t's
-// slices in round order.
+// OpRun is the comparison of one op: Cap[t], Tail[t] and CPU[t] are
+// target t's slices in round order; CPU[t][k] ran at the same time for
+// every t.
 type OpRun struct {
-	Op        string
-	Cap, Tail [][]Slice
-	Rate      int // open-loop rate of the tail slices
+	Op             string
+	Cap, Tail, CPU [][]Slice
+	Rate           int // open-loop rate of the tail slices
+	CPURate        int // open-loop rate of each target in the CPU slices
 }
 
 // Availability says, per target, whether server and PostgreSQL CPU were
@@ -174,30 +187,26 @@ func (p *probe) close(ctx context.Context) {
 // serverCPU reads the server's and its backends' CPU since the last call
 // (-1 where not available).
 func (p *probe) serverCPU(ctx context.Context) (app, pg int64, err error) {
-	app, pg = -1, -1
-	switch {
-	case p.appWhy != "":
-	case p.t.Cgroup != "":
-		ns, err := cgroupCPU(p.t.Cgroup)
-		if err != nil {
-			return app, pg, err
-		}
-		app = p.app.delta(map[int]int64{0: ns})
-	default:
-		now := map[int]int64{}
-		threadCPU(p.tree, now)
-		app = p.app.delta(now)
+	host, err := p.backends(ctx)
+	if err != nil {
+		return -1, -1, err
 	}
+	return p.cpu(host)
+}
+
+// backends lists the host PIDs of the PostgreSQL backends serving the
+// target's database (nil where not available).
+func (p *probe) backends(ctx context.Context) ([]int, error) {
 	if p.conn == nil {
-		return app, pg, nil
+		return nil, nil
 	}
 	rows, err := p.conn.Query(ctx, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
 	if err != nil {
-		return app, pg, fmt.Errorf("%s: listing its PostgreSQL backends: %w", p.t.Name, err)
+		return nil, fmt.Errorf("%s: listing its PostgreSQL backends: %w", p.t.Name, err)
 	}
 	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
 	if err != nil {
-		return app, pg, fmt.Errorf("%s: listing its PostgreSQL backends: %w", p.t.Name, err)
+		return nil, fmt.Errorf("%s: listing its PostgreSQL backends: %w", p.t.Name, err)
 	}
 	var host []int
 	for _, pid := range pids {
@@ -216,11 +225,53 @@ func (p *probe) serverCPU(ctx context.Context) (app, pg int64, err error) {
 		p.pgWhy = "not available: its backends are not visible in /proc"
 		p.conn.Close(ctx)
 		p.conn = nil
-		return app, -1, nil
+	}
+	return host, nil
+}
+
+// cpu reads the server's CPU and that of the backends host (from
+// backends) since the last reading, -1 where not available.
+func (p *probe) cpu(host []int) (app, pg int64, err error) {
+	app, pg = -1, -1
+	switch {
+	case p.appWhy != "":
+	case p.t.Cgroup != "":
+		ns, err := cgroupCPU(p.t.Cgroup)
+		if err != nil {
+			return app, pg, err
+		}
+		app = p.app.delta(map[int]int64{0: ns})
+	default:
+		now := map[int]int64{}
+		threadCPU(p.tree, now)
+		app = p.app.delta(now)
+	}
+	if p.conn == nil {
+		return app, pg, nil
 	}
 	now := map[int]int64{}
 	threadCPU(host, now)
 	return app, p.pg.delta(now), nil
+}
+
+// readCPU reads every probe's server and PostgreSQL CPU since its last
+// reading: the backends' lists first, which take a query each, then the
+// counters of all targets back to back, so that the readings lie as close
+// together in time as they can.
+func readCPU(ctx context.Context, probes []*probe) (app, pg []int64, err error) {
+	hosts := make([][]int, len(probes))
+	for i, p := range probes {
+		if hosts[i], err = p.backends(ctx); err != nil {
+			return nil, nil, err
+		}
+	}
+	app, pg = make([]int64, len(probes)), make([]int64, len(probes))
+	for i, p := range probes {
+		if app[i], pg[i], err = p.cpu(hosts[i]); err != nil {
+			return nil, nil, err
+		}
+	}
+	return app, pg, nil
 }
 
 // selfCPU returns this process's CPU time so far, in ns by thread.
@@ -231,8 +282,9 @@ func selfCPU() map[int]int64 {
 }
 
 // Run runs the comparison: per op, one unrecorded warm-up slice per
-// target, Slices capacity rounds, then TailSlices open-loop rounds; each
-// round visits every target once, in an order cfg.Order draws.
+// target, Slices capacity rounds, then TailSlices open-loop rounds, each
+// round visiting every target once in an order cfg.Order draws, then
+// CPUSlices slices in which every target gets open-loop load at once.
 func Run(ctx context.Context, cfg RunConfig) ([]OpRun, Availability, error) {
 	var av Availability
 	if err := cfg.check(); err != nil {
@@ -255,7 +307,7 @@ func Run(ctx context.Context, cfg RunConfig) ([]OpRun, Availability, error) {
 	}
 	var out []OpRun
 	for _, op := range cfg.Ops {
-		r := OpRun{Op: op, Cap: make([][]Slice, len(probes)), Tail: make([][]Slice, len(probes))}
+		r := OpRun{Op: op, Cap: make([][]Slice, len(probes)), Tail: make([][]Slice, len(probes)), CPU: make([][]Slice, len(probes))}
 		trs := make([]func() (capSlice, error), len(probes))
 		for i, p := range probes {
 			tr, want := load.Targeter(p.t.URL, op, cfg.Rows)
@@ -294,13 +346,13 @@ func Run(ctx context.Context, cfg RunConfig) ([]OpRun, Availability, error) {
 				r.Cap[i] = append(r.Cap[i], s)
 			}
 		}
-		if cfg.TailSlices > 0 {
-			slowest := -1.0
-			for i := range probes {
-				if c := meanThroughput(r.Cap[i]); slowest < 0 || c < slowest {
-					slowest = c
-				}
+		slowest := -1.0
+		for i := range probes {
+			if c := meanThroughput(r.Cap[i]); slowest < 0 || c < slowest {
+				slowest = c
 			}
+		}
+		if cfg.TailSlices > 0 {
 			r.Rate = max(1, int(cfg.TailFraction*slowest))
 			log.Info("compare: capacity done; tail latency at equal load", "op", op, "rate", r.Rate)
 			for round := range cfg.TailSlices {
@@ -316,6 +368,20 @@ func Run(ctx context.Context, cfg RunConfig) ([]OpRun, Availability, error) {
 						return nil, av, err
 					}
 					r.Tail[i] = append(r.Tail[i], s)
+				}
+			}
+		}
+		if cfg.CPUSlices > 0 {
+			r.CPURate = max(1, int(cfg.CPUFraction*slowest/float64(len(probes))))
+			log.Info("compare: CPU per request at equal load, all targets at once", "op", op, "rate", r.CPURate, "targets", len(probes))
+			for round := range cfg.CPUSlices {
+				ss, err := cpuSlice(ctx, probes, op, cfg, r.CPURate)
+				if err != nil {
+					return nil, av, fmt.Errorf("%s CPU slice %d: %w", op, round+1, err)
+				}
+				for i, s := range ss {
+					s.Round = round
+					r.CPU[i] = append(r.CPU[i], s)
 				}
 			}
 		}
@@ -409,4 +475,48 @@ func openSlice(ctx context.Context, p *probe, op string, cfg RunConfig, rate int
 		return Slice{}, fmt.Errorf("%d of %d requests failed, first: %s", res.Errors, res.Requests, res.FirstError)
 	}
 	return Slice{Answered: res.Requests, Counted: int64(len(lat)), Window: cfg.TailSlice, Lat: lat}, nil
+}
+
+// cpuSlice sends op to every target at once, open-loop at rate each: the
+// requests due in cfg.CPUSlice, as many for every target, on a schedule
+// that catches up after a stall of this process rather than dropping
+// requests. The servers' and backends' CPU is read for all targets
+// just before the load starts and again after the last answer, and is
+// divided by every request answered in between (cfg.Discard does not
+// apply: no answer falls outside the window). This process's CPU serves
+// all targets at once and is not split (ClientNs is -1). Any failed
+// request fails the slice.
+func cpuSlice(ctx context.Context, probes []*probe, op string, cfg RunConfig, rate int) ([]Slice, error) {
+	if _, _, err := readCPU(ctx, probes); err != nil {
+		return nil, err
+	}
+	n := uint64(max(1, math.Round(float64(rate)*cfg.CPUSlice.Seconds())))
+	out := make([]Slice, len(probes))
+	errs := make([]error, len(probes))
+	var wg sync.WaitGroup
+	for i, p := range probes {
+		wg.Go(func() {
+			res, err := load.Open(ctx, load.Config{URL: p.t.URL, Op: op, Rate: rate, MaxRequests: n, Rows: cfg.Rows, Client: p.client})
+			switch {
+			case err != nil:
+				errs[i] = fmt.Errorf("%s: %w", p.t.Name, err)
+			case res.Errors > 0:
+				errs[i] = fmt.Errorf("%s: %d of %d requests failed, first: %s", p.t.Name, res.Errors, res.Requests, res.FirstError)
+			default:
+				out[i] = Slice{Answered: res.Requests, Counted: res.Requests, Window: cfg.CPUSlice, ClientNs: -1}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	app, pg, err := readCPU(ctx, probes)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].AppNs, out[i].PGNs = app[i], pg[i]
+	}
+	return out, nil
 }

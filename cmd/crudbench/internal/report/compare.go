@@ -18,6 +18,7 @@ const (
 	compareCapFamily  = "CompareCapacity"
 	compareTailFamily = "CompareTail"
 	compareMemFamily  = "CompareMemory"
+	compareCPUFamily  = "CompareCPU"
 )
 
 // throughputCPUMemory writes the Throughput, CPU and memory section from
@@ -63,22 +64,23 @@ func (w *doc) throughputCPUMemory() {
 		}
 		w.para("Measured with:\n\n" + b.String())
 	}
-	ci := func(k Key, unit string) (string, paired.Summary) {
-		vs := w.data.Values(k, unit)
+	ciOf := func(vs []float64) (string, paired.Summary) {
 		if len(vs) < 2 {
 			return "–", paired.Summary{}
 		}
 		s := paired.Summarize(vs, confidence)
 		return fmt.Sprintf("%.3f [%.3f, %.3f]", s.Mean, s.Lo, s.Hi), s
 	}
-	med := func(k Key, unit string) float64 {
-		vs := slices.Clone(w.data.Values(k, unit))
+	ci := func(k Key, unit string) (string, paired.Summary) { return ciOf(w.data.Values(k, unit)) }
+	medOf := func(vs []float64) float64 {
+		vs = slices.Clone(vs)
 		if len(vs) == 0 {
 			return math.NaN()
 		}
 		slices.Sort(vs)
 		return vs[len(vs)/2]
 	}
+	med := func(k Key, unit string) float64 { return medOf(w.data.Values(k, unit)) }
 	dur := func(ns float64) string {
 		if math.IsNaN(ns) {
 			return "n/a"
@@ -137,6 +139,7 @@ func (w *doc) throughputCPUMemory() {
 			w.para("Open-loop rate: " + k.Rate + " req/s for every target.")
 			break
 		}
+		w.cpuAtOnce(op, ref, names, ciOf, medOf, dur)
 	}
 	w.cpuChart(names, med)
 	var rows [][]string
@@ -163,6 +166,71 @@ func (w *doc) throughputCPUMemory() {
 	if len(w.data.Keys(loadFamily)) > 0 {
 		w.openLoad()
 	}
+}
+
+// cpuAtOnce writes op's table of CPU per request at equal load with all
+// servers at once, the control's row after the reference's: medians over
+// slices, and the ratios to ref taken within each slice, pooled over the
+// files and rates.
+func (w *doc) cpuAtOnce(op, ref string, names []string, ciOf func([]float64) (string, paired.Summary), medOf func([]float64) float64, dur func(float64) string) {
+	keys := map[string][]Key{}
+	var rates []string
+	for _, k := range w.data.Keys(compareCPUFamily) {
+		if k.Op != op {
+			continue
+		}
+		keys[k.Arm] = append(keys[k.Arm], k)
+		if !slices.Contains(rates, k.Rate) {
+			rates = append(rates, k.Rate)
+		}
+	}
+	if len(keys) == 0 {
+		return
+	}
+	values := func(name, unit string) []float64 {
+		var vs []float64
+		for _, k := range keys[name] {
+			vs = append(vs, w.data.Values(k, unit)...)
+		}
+		return vs
+	}
+	order := []string{ref}
+	if slices.Contains(names, paired.ControlName(ref)) {
+		order = append(order, paired.ControlName(ref))
+	}
+	for _, name := range names {
+		if !slices.Contains(order, name) {
+			order = append(order, name)
+		}
+	}
+	var rows [][]string
+	for _, name := range order {
+		if len(keys[name]) == 0 {
+			continue
+		}
+		app, pg := medOf(values(name, "app-cpu-ns/op")), medOf(values(name, "pg-cpu-ns/op"))
+		stack := "n/a"
+		if !math.IsNaN(app) && !math.IsNaN(pg) {
+			stack = dur(app + pg)
+		}
+		cpuRatio, appRatio, pgRatio := "reference", "reference", "reference"
+		if name != ref {
+			var us paired.Summary
+			cpuRatio, us = ciOf(values(name, "cpu-ratio"))
+			appRatio, _ = ciOf(values(name, "app-cpu-ratio"))
+			pgRatio, _ = ciOf(values(name, "pg-cpu-ratio"))
+			if name == paired.ControlName(ref) && us.N > 1 && (us.Lo < 0.99 || us.Hi > 1.01) {
+				w.warn.add(fmt.Sprintf("the control's CPU-per-request interval at equal load, all servers at once, [%.3f, %.3f] is not within 1.00 ± 0.01", us.Lo, us.Hi), keys[name][0].String())
+			}
+		}
+		rows = append(rows, []string{name, dur(app), dur(pg), stack, cpuRatio, appRatio, pgRatio})
+	}
+	w.para("CPU per request at equal load, all servers at once: in each slice every server got open-loop load at the same " +
+		"time and the same rate (" + strings.Join(rates, ", ") + " req/s each; together a fraction of the slowest server's capacity); each server's " +
+		"CPU and its PostgreSQL backends' over the slice, divided by the requests it answered (medians over slices). The ratios to " +
+		ref + " are taken within each slice, where the machine's speed, which varies from one moment to the next, is the same for " +
+		"all of them; geometric mean and 95 % interval over slices. The load generator's CPU is not split among the servers here.")
+	w.table(mdTable([]string{"target", "app CPU/req", "pg CPU/req", "app+pg", "CPU ratio (app+pg)", "app ratio", "pg ratio"}, 1, rows))
 }
 
 // cpuChart draws CPU per request per op, a bar per target: the server's
