@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/crudbench/crudbench/internal/paired"
+	"github.com/crudbench/crudbench/internal/suite"
 )
 
 // peersFamily is the family of BenchmarkPeers: the peers beside the
@@ -255,13 +256,20 @@ func (w *doc) seedBulk(keys []Key, targets []string, seed []seedFigure) {
 	w.table(mdTable([]string{"op", "seed's server", "seed's figure", "ours (n=" + n + ")"}, 3, rows))
 }
 
-// seedMemory writes table (d): from crudbench compare's results, each
-// target's memory, capacity ratio and CPU per request beside the seed's
+// seedMemory writes table (d): from crudbench compare's results, the
+// reference's, its control's and each peer's memory, capacity ratio and CPU per request beside the seed's
 // memory figure of the server it stands for.
 func (w *doc) seedMemory(seed []seedFigure) {
 	w.h3("The seed's memory figures beside ours")
+	// The reference, its control and the peers: the Go arms have the
+	// section "Throughput, CPU and memory".
+	goArms := append(slices.Clone(suite.Arms), suite.VariantNames()...)
 	var names []string
 	for _, k := range append(w.data.Keys(compareMemFamily), w.data.Keys(compareCapFamily)...) {
+		ref, _ := paired.ControlOf(k.Arm)
+		if k.Arm != pairedReference && ref != pairedReference && slices.Contains(goArms, k.Arm) {
+			continue
+		}
 		if !slices.Contains(names, k.Arm) {
 			names = append(names, k.Arm)
 		}
