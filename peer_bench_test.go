@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -207,7 +208,7 @@ func openPeerTarget(b *testing.B, name, bin, server, dir string) (*pairedTarget,
 			}
 		})
 	} else {
-		if _, ref := paired.ControlOf(name); name != reference && !ref {
+		if name != reference && name != paired.ControlName(reference) {
 			return nil, nil, fmt.Errorf("%s: no such peer", name)
 		}
 		u, err := url.Parse(bench.seeded)
@@ -467,6 +468,7 @@ func runPeers(b *testing.B, c pairedCase, set *peerSet) {
 		}
 	}
 	res := &paired.Result{Names: names, Lat: make([][]time.Duration, len(names))}
+	runtime.GC() // the garbage of preparing and warming up is not the targets'
 	for b.Loop() {
 		r, err := round()
 		if err != nil {
