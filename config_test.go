@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/crudbench/crudbench/internal/dbconf"
@@ -69,6 +70,16 @@ func printConfig(s *pgserver.Server) error {
 	}
 	for _, r := range pairedRatios() {
 		fmt.Printf("Unit %s/%s better=lower\nUnit %[1]s/%[2]s-p50 better=lower\n", r[0], r[1])
+	}
+	for _, u := range peerUnits() {
+		if !slices.Contains(pairedUnits(), u) {
+			fmt.Printf("Unit %s better=lower\n", u)
+		}
+	}
+	for _, r := range peerRatios() {
+		if !slices.Contains(pairedRatios(), r) {
+			fmt.Printf("Unit %s/%s better=lower\nUnit %[1]s/%[2]s-p50 better=lower\n", r[0], r[1])
+		}
 	}
 	fmt.Println("Unit req/s better=higher")
 	fmt.Println("Unit queries/op better=lower assume=exact")

@@ -67,6 +67,7 @@ type Matrix struct {
 	ConcLevels    []int    // BenchmarkParallel's conc
 	PairedBulk    []int    // BenchmarkPaired's bulk n (never 1000: a -count 10 run would last an hour)
 	PairedPosts   []int    // BenchmarkPaired's relation posts
+	PeerBulk      []int    // BenchmarkPeers' bulk n
 	BreakdownOps  []string // BenchmarkBreakdown's CRUD ops (it also breaks down relation and bulk at the largest PairedBulk)
 }
 
@@ -80,6 +81,7 @@ var Full = Matrix{
 	ConcLevels:    ConcLevels,
 	PairedBulk:    Short(BulkSizes),
 	PairedPosts:   RelationPosts,
+	PeerBulk:      BulkSizes,
 	BreakdownOps:  CRUDOps,
 }
 
@@ -99,6 +101,7 @@ var Quick = Matrix{
 	ConcLevels:    []int{16},
 	PairedBulk:    []int{100},
 	PairedPosts:   []int{10},
+	PeerBulk:      []int{10, 100},
 	BreakdownOps:  []string{"read", "update"},
 }
 

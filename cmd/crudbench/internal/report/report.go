@@ -77,6 +77,7 @@ func (w *doc) build() {
 	w.ormVsRaw()
 	w.memory()
 	w.throughputCPUMemory()
+	w.seedComparison()
 	w.warnings()
 }
 
