@@ -54,11 +54,17 @@ type Config struct {
 	// SlopeWindow is the shortest span of samples after warm-up on which
 	// slopes are checked; shorter runs report them unchecked.
 	SlopeWindow time.Duration
-	Restart     bool // restart PostgreSQL in the middle
-	Exe         study.Exe
-	Out         io.Writer // results, in the Go benchmark format
-	ChildLog    io.Writer // the serve children's logs
-	Log         *slog.Logger
+	// Settle is how long after the restart window the samples are still
+	// left out of the slopes: the connections the restart's burst of
+	// requests opened close only at the server's idle timeout.
+	Settle time.Duration
+	// Samples, when set, receives every runtime sample as CSV.
+	Samples  io.Writer
+	Restart  bool // restart PostgreSQL in the middle
+	Exe      study.Exe
+	Out      io.Writer // results, in the Go benchmark format
+	ChildLog io.Writer // the serve children's logs
+	Log      *slog.Logger
 }
 
 // Units are the Unit lines of soak results: the direction of each metric.
@@ -133,6 +139,9 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 	}()
 	fmt.Fprintf(cfg.Out, "provider: %s\nduration: %s\nfraction: %g\nrestart: %v\n", srv.Provider(), cfg.Duration, cfg.Fraction, cfg.Restart)
 	fmt.Fprintln(cfg.Out, strings.Join(Units, "\n"))
+	if cfg.Samples != nil {
+		fmt.Fprintln(cfg.Samples, "arm,seconds,rss_bytes,heap_live_bytes,goroutines,conns,in_slopes")
+	}
 	var out []Result
 	for _, arm := range cfg.Arms {
 		r, err := soakArm(ctx, cfg, srv, arm)
@@ -222,7 +231,13 @@ func soakArm(ctx context.Context, cfg Config, srv *pgserver.Server, arm string) 
 	}
 	r.Restarted = cfg.Restart && win.err == nil && !win.resumed.IsZero()
 	d.tally(&r, &win)
-	r.Slopes, r.SlopesChecked = slopes(samples, start, cfg.Warmup, &win, cfg.SlopeWindow)
+	left := leftOut(start, cfg.Warmup, &win, cfg.Settle)
+	r.Slopes, r.SlopesChecked = slopes(samples, left, cfg.SlopeWindow)
+	if cfg.Samples != nil {
+		for _, s := range samples {
+			fmt.Fprintf(cfg.Samples, "%s,%.1f,%.0f,%.0f,%.0f,%.0f,%v\n", arm, s.at.Seconds(), s.rss, s.heap, s.goroutines, s.conns, !left(s.at))
+		}
+	}
 
 	lost, first, err := d.verify(ctx, srv.DSN(db))
 	if err != nil {
@@ -369,18 +384,44 @@ func countConns(ctx context.Context, srv *pgserver.Server) float64 {
 	return float64(n)
 }
 
-// slopes fits a line to each figure over the samples after warmup and
-// outside the restart window, and returns its slope in percent of the
-// mean per 10 minutes; checked says whether those samples span window.
-func slopes(samples []sample, start time.Time, warmup time.Duration, w *window, span time.Duration) (map[string]float64, bool) {
-	var kept []sample
+// leftOut returns whether a sample taken at (since start) is left out of
+// the slopes: during warmup, the restart window, and settle after it.
+func leftOut(start time.Time, warmup time.Duration, w *window, settle time.Duration) func(time.Duration) bool {
+	return func(at time.Duration) bool {
+		t := start.Add(at)
+		if at < warmup || w.contains(t) {
+			return true
+		}
+		return w.err == nil && !w.resumed.IsZero() && !t.Before(w.resumed) && t.Before(w.resumed.Add(w.grace+settle))
+	}
+}
+
+// slopes fits, to each figure over the samples not left out, lines of one
+// slope with an intercept of their own before and after the restart (a
+// step the restart leaves is not a drift), and returns that slope in
+// percent of the mean per 10 minutes; checked says whether the samples
+// kept span window in all.
+func slopes(samples []sample, left func(time.Duration) bool, window time.Duration) (map[string]float64, bool) {
+	var segs [][]sample
+	prevLeft := true
 	for _, s := range samples {
-		if s.at >= warmup && !w.contains(start.Add(s.at)) {
-			kept = append(kept, s)
+		switch {
+		case left(s.at):
+			prevLeft = true
+		case prevLeft:
+			segs, prevLeft = append(segs, []sample{s}), false
+		default:
+			segs[len(segs)-1] = append(segs[len(segs)-1], s)
 		}
 	}
 	out := map[string]float64{}
-	if len(kept) < 3 {
+	var span time.Duration
+	n := 0
+	for _, seg := range segs {
+		span += seg[len(seg)-1].at - seg[0].at
+		n += len(seg)
+	}
+	if n < 3 {
 		return out, false
 	}
 	get := map[string]func(sample) float64{
@@ -389,41 +430,50 @@ func slopes(samples []sample, start time.Time, warmup time.Duration, w *window, 
 		"goroutines": func(s sample) float64 { return s.goroutines },
 		"conns":      func(s sample) float64 { return s.conns },
 	}
-	for _, n := range slopeNames {
-		var xs, ys []float64
-		for _, s := range kept {
-			if v := get[n](s); !math.IsNaN(v) {
-				xs, ys = append(xs, s.at.Seconds()), append(ys, v)
+	for _, name := range slopeNames {
+		var xs, ys [][]float64
+		for _, seg := range segs {
+			var x, y []float64
+			for _, s := range seg {
+				if v := get[name](s); !math.IsNaN(v) {
+					x, y = append(x, s.at.Seconds()), append(y, v)
+				}
 			}
+			xs, ys = append(xs, x), append(ys, y)
 		}
 		if v, ok := slopePct(xs, ys); ok {
-			out[n] = v
+			out[name] = v
 		}
 	}
-	return out, kept[len(kept)-1].at-kept[0].at >= span
+	return out, span >= window
 }
 
-// slopePct is the least-squares slope of ys over xs (seconds) in percent
-// of the mean of ys per 10 minutes; false when it is undefined.
-func slopePct(xs, ys []float64) (float64, bool) {
-	n := float64(len(xs))
-	if n < 3 {
+// slopePct is the least-squares slope common to the segments xs, ys (x in
+// seconds), each with an intercept of its own, in percent of the mean of
+// all ys per 10 minutes; false when it is undefined.
+func slopePct(xs, ys [][]float64) (float64, bool) {
+	var sxy, sxx, sum float64
+	n := 0
+	for k := range xs {
+		if len(xs[k]) == 0 {
+			continue
+		}
+		var mx, my float64
+		for i := range xs[k] {
+			mx, my = mx+xs[k][i], my+ys[k][i]
+		}
+		mx, my = mx/float64(len(xs[k])), my/float64(len(xs[k]))
+		for i := range xs[k] {
+			sxy += (xs[k][i] - mx) * (ys[k][i] - my)
+			sxx += (xs[k][i] - mx) * (xs[k][i] - mx)
+			sum += ys[k][i]
+		}
+		n += len(xs[k])
+	}
+	if n < 3 || sxx == 0 || sum == 0 {
 		return 0, false
 	}
-	var sx, sy float64
-	for i := range xs {
-		sx, sy = sx+xs[i], sy+ys[i]
-	}
-	mx, my := sx/n, sy/n
-	var sxy, sxx float64
-	for i := range xs {
-		sxy += (xs[i] - mx) * (ys[i] - my)
-		sxx += (xs[i] - mx) * (xs[i] - mx)
-	}
-	if sxx == 0 || my == 0 {
-		return 0, false
-	}
-	return sxy / sxx * 600 / my * 100, true
+	return sxy / sxx * 600 / (sum / float64(n)) * 100, true
 }
 
 // driver sends the soak's requests and remembers what was acknowledged.

@@ -9,17 +9,26 @@ import (
 func TestSlopePct(t *testing.T) {
 	xs := []float64{0, 60, 120, 180, 240, 300}
 	flat := []float64{100, 100, 100, 100, 100, 100}
-	if v, ok := slopePct(xs, flat); !ok || v != 0 {
+	one := func(x, y []float64) ([][]float64, [][]float64) { return [][]float64{x}, [][]float64{y} }
+	if v, ok := slopePct(one(xs, flat)); !ok || v != 0 {
 		t.Errorf("flat series: slope %v (ok %v), want 0", v, ok)
 	}
 	// From 95 to 105 over 300 s around a mean of 100: 10 per 300 s is 20
 	// per 600 s, 20 % of the mean per 10 minutes.
 	rising := []float64{95, 97, 99, 101, 103, 105}
-	if v, ok := slopePct(xs, rising); !ok || math.Abs(v-20) > 1e-9 {
+	if v, ok := slopePct(one(xs, rising)); !ok || math.Abs(v-20) > 1e-9 {
 		t.Errorf("rising series: slope %v (ok %v), want 20", v, ok)
 	}
-	if _, ok := slopePct(xs[:2], rising[:2]); ok {
+	if _, ok := slopePct(one(xs[:2], rising[:2])); ok {
 		t.Error("two points gave a slope")
+	}
+	// A step between two flat segments is a level the restart left, not a
+	// drift; the same rise in both segments is one.
+	if v, ok := slopePct([][]float64{xs[:3], xs[3:]}, [][]float64{{100, 100, 100}, {120, 120, 120}}); !ok || v != 0 {
+		t.Errorf("a step between flat segments: slope %v (ok %v), want 0", v, ok)
+	}
+	if v, ok := slopePct([][]float64{xs[:3], xs[3:]}, [][]float64{{95, 97, 99}, {101, 103, 105}}); !ok || math.Abs(v-20) > 1e-9 {
+		t.Errorf("a rise through both segments: slope %v (ok %v), want 20", v, ok)
 	}
 }
 
@@ -50,7 +59,7 @@ func TestSlopesLeaveOutWarmupAndRestart(t *testing.T) {
 		samples = append(samples, sample{at: time.Duration(s) * time.Second, rss: v, heap: v, goroutines: v, conns: math.NaN()})
 	}
 	w := window{halted: start.Add(50 * time.Second), resumed: start.Add(55 * time.Second), grace: 5 * time.Second}
-	got, checked := slopes(samples, start, 10*time.Second, &w, time.Minute)
+	got, checked := slopes(samples, leftOut(start, 10*time.Second, &w, 0), time.Minute)
 	if !checked {
 		t.Error("80 seconds of samples after warm-up were not checked against a 1-minute window")
 	}
@@ -61,5 +70,37 @@ func TestSlopesLeaveOutWarmupAndRestart(t *testing.T) {
 	}
 	if _, ok := got["conns"]; ok {
 		t.Error("conns has a slope though no sample read it")
+	}
+}
+
+func TestSlopesLeaveOutTheSettling(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	w := window{halted: start.Add(50 * time.Second), resumed: start.Add(55 * time.Second), grace: 5 * time.Second}
+	left := leftOut(start, 0, &w, 20*time.Second)
+	var samples []sample
+	for s := range 120 {
+		at := time.Duration(s) * time.Second
+		v := 1000.0
+		if s >= 60 && s < 80 {
+			v = 3000 - 100*float64(s-60) // connections of the restart's burst closing: left out
+		} else if s >= 80 {
+			v = 1100 // the level after the restart: a step, not a drift
+		}
+		samples = append(samples, sample{at: at, rss: v, heap: v, goroutines: v, conns: math.NaN()})
+	}
+	for _, c := range []struct {
+		at   time.Duration
+		want bool
+	}{{49 * time.Second, false}, {50 * time.Second, true}, {79 * time.Second, true}, {80 * time.Second, false}} {
+		if got := left(c.at); got != c.want {
+			t.Errorf("left out at %s = %v, want %v", c.at, got, c.want)
+		}
+	}
+	got, checked := slopes(samples, left, 80*time.Second)
+	if !checked {
+		t.Error("89 seconds of kept samples were not checked against an 80-second window")
+	}
+	if v := got["goroutines"]; v != 0 {
+		t.Errorf("goroutines slope %v, want 0: the settling or the step was counted as drift", v)
 	}
 }
