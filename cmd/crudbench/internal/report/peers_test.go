@@ -78,7 +78,7 @@ func TestSeedFigures(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("seed figures:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if !strings.Contains(seedFiguresTSV, "shared/seed-report.md") {
+	if !strings.Contains(seedFiguresTSV, `"Compare API endpoint:`) {
 		t.Error("seed-figures.tsv does not cite the seed report")
 	}
 	for _, bad := range []string{"bulk\tcreate\tFlask\tflask-\t1\tms\n", "memory\traw\tX\t-\t5\t4\tMB\n", "bulk\tread\tX\t-\tmany\t1\tms\n"} {
