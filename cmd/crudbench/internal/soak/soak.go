@@ -82,6 +82,10 @@ var Units = []string{
 	"Unit heap-slope-pct/10min better=lower",
 	"Unit goroutines-slope-pct/10min better=lower",
 	"Unit conns-slope-pct/10min better=lower",
+	"Unit rss-slope-ci-pct/10min better=lower",
+	"Unit heap-slope-ci-pct/10min better=lower",
+	"Unit goroutines-slope-ci-pct/10min better=lower",
+	"Unit conns-slope-ci-pct/10min better=lower",
 }
 
 // Result is what one arm's soak measured and found.
@@ -106,9 +110,11 @@ type Result struct {
 	// Recovery is from PostgreSQL's return to the send of the first
 	// request that then succeeded; -1 when none did (or no restart).
 	Recovery time.Duration
-	// Slopes are percent per 10 minutes of the mean, by figure, over the
+	// Slopes and SlopeCIs are the drift and the half-width of its 95 %
+	// interval, in percent per 10 minutes of the mean, by figure, over the
 	// samples after warm-up outside the restart window.
 	Slopes        map[string]float64
+	SlopeCIs      map[string]float64
 	SlopesChecked bool
 	Failures      []string
 }
@@ -163,7 +169,7 @@ func writeResult(w io.Writer, r *Result) {
 		r.Arm, r.Requests, r.Throughput, r.TargetRate, r.P99, r.ErrorsOutside, r.ErrorsRestart, r.Unavailable, r.AckedWrites, r.LostWrites, r.Recovery)
 	for _, n := range slopeNames {
 		if v, ok := r.Slopes[n]; ok {
-			fmt.Fprintf(w, "\t%.3f %s-slope-pct/10min", v, n)
+			fmt.Fprintf(w, "\t%.3f %s-slope-pct/10min\t%.3f %[2]s-slope-ci-pct/10min", v, n, r.SlopeCIs[n])
 		}
 	}
 	fmt.Fprintln(w)
@@ -232,7 +238,7 @@ func soakArm(ctx context.Context, cfg Config, srv *pgserver.Server, arm string) 
 	r.Restarted = cfg.Restart && win.err == nil && !win.resumed.IsZero()
 	d.tally(&r, &win)
 	left := leftOut(start, cfg.Warmup, &win, cfg.Settle)
-	r.Slopes, r.SlopesChecked = slopes(samples, left, cfg.SlopeWindow)
+	r.Slopes, r.SlopeCIs, r.SlopesChecked = slopes(samples, left, cfg.SlopeWindow)
 	if cfg.Samples != nil {
 		for _, s := range samples {
 			fmt.Fprintf(cfg.Samples, "%s,%.1f,%.0f,%.0f,%.0f,%.0f,%v\n", arm, s.at.Seconds(), s.rss, s.heap, s.goroutines, s.conns, !left(s.at))
@@ -265,8 +271,8 @@ func checks(r *Result, cfg Config) []string {
 	}
 	if r.SlopesChecked {
 		for _, n := range slopeNames {
-			if v, ok := r.Slopes[n]; ok && math.Abs(v) > cfg.MaxSlope {
-				f = append(f, fmt.Sprintf("%s drifts %.2f %% per 10 minutes after warm-up (at most %.2f allowed)", n, v, cfg.MaxSlope))
+			if v, ok := r.Slopes[n]; ok && math.Abs(v)-r.SlopeCIs[n] > cfg.MaxSlope {
+				f = append(f, fmt.Sprintf("%s drifts %.2f ± %.2f %% per 10 minutes after warm-up (at most %.2f allowed)", n, v, r.SlopeCIs[n], cfg.MaxSlope))
 			}
 		}
 	}
@@ -398,10 +404,10 @@ func leftOut(start time.Time, warmup time.Duration, w *window, settle time.Durat
 
 // slopes fits, to each figure over the samples not left out, lines of one
 // slope with an intercept of their own before and after the restart (a
-// step the restart leaves is not a drift), and returns that slope in
-// percent of the mean per 10 minutes; checked says whether the samples
-// kept span window in all.
-func slopes(samples []sample, left func(time.Duration) bool, window time.Duration) (map[string]float64, bool) {
+// step the restart leaves is not a drift), and returns that slope and the
+// half-width of its 95 % interval in percent of the mean per 10 minutes;
+// checked says whether the samples kept span window in all.
+func slopes(samples []sample, left func(time.Duration) bool, window time.Duration) (slope, ci map[string]float64, checked bool) {
 	var segs [][]sample
 	prevLeft := true
 	for _, s := range samples {
@@ -414,7 +420,7 @@ func slopes(samples []sample, left func(time.Duration) bool, window time.Duratio
 			segs[len(segs)-1] = append(segs[len(segs)-1], s)
 		}
 	}
-	out := map[string]float64{}
+	slope, ci = map[string]float64{}, map[string]float64{}
 	var span time.Duration
 	n := 0
 	for _, seg := range segs {
@@ -422,7 +428,7 @@ func slopes(samples []sample, left func(time.Duration) bool, window time.Duratio
 		n += len(seg)
 	}
 	if n < 3 {
-		return out, false
+		return slope, ci, false
 	}
 	get := map[string]func(sample) float64{
 		"rss":        func(s sample) float64 { return s.rss },
@@ -441,39 +447,64 @@ func slopes(samples []sample, left func(time.Duration) bool, window time.Duratio
 			}
 			xs, ys = append(xs, x), append(ys, y)
 		}
-		if v, ok := slopePct(xs, ys); ok {
-			out[name] = v
+		if v, half, ok := slopePct(xs, ys); ok {
+			slope[name], ci[name] = v, half
 		}
 	}
-	return out, span >= window
+	return slope, ci, span >= window
 }
 
 // slopePct is the least-squares slope common to the segments xs, ys (x in
 // seconds), each with an intercept of its own, in percent of the mean of
-// all ys per 10 minutes; false when it is undefined.
-func slopePct(xs, ys [][]float64) (float64, bool) {
+// all ys per 10 minutes, and the half-width of its 95 % interval: the
+// residuals' standard error, widened for their lag-1 autocorrelation (the
+// samples are seconds apart, and their noise is not independent); false
+// when the slope is undefined.
+func slopePct(xs, ys [][]float64) (slope, half float64, ok bool) {
+	type seg struct{ mx, my float64 }
+	segs := make([]seg, len(xs))
 	var sxy, sxx, sum float64
-	n := 0
-	for k := range xs {
-		if len(xs[k]) == 0 {
+	n, k := 0, 0
+	for j := range xs {
+		if len(xs[j]) == 0 {
 			continue
 		}
-		var mx, my float64
-		for i := range xs[k] {
-			mx, my = mx+xs[k][i], my+ys[k][i]
+		var g seg
+		for i := range xs[j] {
+			g.mx, g.my = g.mx+xs[j][i], g.my+ys[j][i]
 		}
-		mx, my = mx/float64(len(xs[k])), my/float64(len(xs[k]))
-		for i := range xs[k] {
-			sxy += (xs[k][i] - mx) * (ys[k][i] - my)
-			sxx += (xs[k][i] - mx) * (xs[k][i] - mx)
-			sum += ys[k][i]
+		g.mx, g.my = g.mx/float64(len(xs[j])), g.my/float64(len(xs[j]))
+		segs[j] = g
+		for i := range xs[j] {
+			sxy += (xs[j][i] - g.mx) * (ys[j][i] - g.my)
+			sxx += (xs[j][i] - g.mx) * (xs[j][i] - g.mx)
+			sum += ys[j][i]
 		}
-		n += len(xs[k])
+		n, k = n+len(xs[j]), k+1
 	}
 	if n < 3 || sxx == 0 || sum == 0 {
-		return 0, false
+		return 0, 0, false
 	}
-	return sxy / sxx * 600 / (sum / float64(n)) * 100, true
+	b := sxy / sxx
+	var ssr, lag float64
+	for j := range xs {
+		for i := range xs[j] {
+			e := ys[j][i] - segs[j].my - b*(xs[j][i]-segs[j].mx)
+			ssr += e * e
+			if i > 0 {
+				lag += e * (ys[j][i-1] - segs[j].my - b*(xs[j][i-1]-segs[j].mx))
+			}
+		}
+	}
+	se := 0.0
+	if dof := n - k - 1; dof > 0 {
+		se = math.Sqrt(ssr / float64(dof) / sxx)
+		if rho := lag / ssr; ssr > 0 && rho > 0 && rho < 1 {
+			se *= math.Sqrt((1 + rho) / (1 - rho))
+		}
+	}
+	scale := 600 / (sum / float64(n)) * 100
+	return b * scale, 1.96 * se * scale, true
 }
 
 // driver sends the soak's requests and remembers what was acknowledged.
