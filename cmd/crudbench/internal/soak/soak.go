@@ -14,9 +14,10 @@
 //
 // The load is open loop: request i is sent at its time whatever the
 // answers before it, at a fraction (75 %) of the capacity a short closed
-// loop finds first, in a fixed mix: reads, lists, creates, and updates of
-// users the soak created (each updated at most once, so the stored value of
-// every acknowledged update is known).
+// loop finds first, in a fixed mix: reads, lists, and for each user the
+// soak creates, an update and then a delete (each at most once, so the
+// stored state of every acknowledged write is known), so that the table
+// keeps its size however long the soak runs.
 package soak
 
 import (
@@ -520,16 +521,20 @@ type driver struct {
 	// it succeeded.
 	halted, resumed, firstOK atomic.Int64
 
-	mu       sync.Mutex
-	created  []created        // acknowledged creates
-	updates  map[int64]string // id → name of its acknowledged update
-	pending  []int64          // created users not yet updated
-	requests int64
-	ok       int64
-	lat      *hdrhistogram.Histogram // from each request's due time
-	outcomes []outcome
-	start    time.Time
-	end      time.Time
+	mu      sync.Mutex
+	created []created        // acknowledged creates
+	updates map[int64]string // id → name of its acknowledged update
+	pending []int64          // created users not yet updated
+	updated []int64          // users updated (or whose update failed), not yet deleted
+	deleted map[int64]bool   // acknowledged deletes
+	// uncertain are users whose delete failed: stored or not, unknown.
+	uncertain map[int64]bool
+	requests  int64
+	ok        int64
+	lat       *hdrhistogram.Histogram // from each request's due time
+	outcomes  []outcome
+	start     time.Time
+	end       time.Time
 }
 
 // created is an acknowledged create.
@@ -548,6 +553,7 @@ type outcome struct {
 func newDriver(base string, rows int) *driver {
 	return &driver{
 		base: strings.TrimRight(base, "/"), rows: rows, updates: map[int64]string{},
+		deleted: map[int64]bool{}, uncertain: map[int64]bool{},
 		run: fmt.Sprint(time.Now().UnixNano()), lat: newHistogram(),
 		client: &http.Client{Timeout: 15 * time.Second,
 			Transport: &http.Transport{MaxConnsPerHost: maxConns, MaxIdleConnsPerHost: maxConns, DisableCompression: true}},
@@ -661,35 +667,50 @@ func (d *driver) restarting(t time.Time, settle time.Duration) bool {
 }
 
 // one sends the next request of the mix, due at due, and records it.
-// Mix of ten: five reads, one list, two creates, two updates of created
-// users (reads when none is left to update).
+// Mix of ten: six reads, one list, one create, one update of a created
+// user, one delete of an updated one (reads when none is left to update or
+// delete).
 func (d *driver) one(ctx context.Context, due time.Time) bool {
 	n := d.seq.Add(1)
 	var (
 		method, path, body string
 		want               = http.StatusOK
-		update             int64
+		update, del        int64
 		email              string
 	)
-	switch n % 10 {
-	case 0, 1, 2, 3, 4:
+	read := func() {
 		method, path = http.MethodGet, fmt.Sprintf("/users/%d", 1+n%int64(max(d.rows, 1)))
+	}
+	switch n % 10 {
 	case 5:
 		method, path = http.MethodGet, fmt.Sprintf("/users?after=%d&limit=20", n%int64(max(d.rows, 1)))
-	case 6, 7:
+	case 6:
 		email = fmt.Sprintf("soak-%s-%d@example.com", d.run, n)
 		method, path, body, want = http.MethodPost, "/users", fmt.Sprintf(`{"name":"soak %d","email":"%s"}`, n, email), http.StatusCreated
-	default:
+	case 7:
 		d.mu.Lock()
 		if len(d.pending) > 0 {
 			update, d.pending = d.pending[0], d.pending[1:]
 		}
 		d.mu.Unlock()
 		if update == 0 {
-			method, path = http.MethodGet, fmt.Sprintf("/users/%d", 1+n%int64(max(d.rows, 1)))
+			read()
 		} else {
 			method, path, body = http.MethodPatch, fmt.Sprintf("/users/%d", update), fmt.Sprintf(`{"name":"soak update %d"}`, n)
 		}
+	case 8:
+		d.mu.Lock()
+		if len(d.updated) > 0 {
+			del, d.updated = d.updated[0], d.updated[1:]
+		}
+		d.mu.Unlock()
+		if del == 0 {
+			read()
+		} else {
+			method, path, want = http.MethodDelete, fmt.Sprintf("/users/%d", del), http.StatusNoContent
+		}
+	default:
+		read()
 	}
 	sent := time.Now()
 	status, id, err := d.send(ctx, method, path, body)
@@ -708,8 +729,15 @@ func (d *driver) one(ctx context.Context, due time.Time) bool {
 	case success && email != "":
 		d.created = append(d.created, created{id, email})
 		d.pending = append(d.pending, id)
-	case success && update != 0:
-		d.updates[update] = fmt.Sprintf("soak update %d", n)
+	case update != 0:
+		if success {
+			d.updates[update] = fmt.Sprintf("soak update %d", n)
+		}
+		d.updated = append(d.updated, update)
+	case del != 0 && success:
+		d.deleted[del] = true
+	case del != 0:
+		d.uncertain[del] = true
 	}
 	d.mu.Unlock()
 	if r := d.resumed.Load(); success && r != 0 && sent.UnixNano() >= r {
@@ -798,11 +826,12 @@ func (d *driver) tally(r *Result, w *window) {
 func (d *driver) acked() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return len(d.created) + len(d.updates)
+	return len(d.created) + len(d.updates) + len(d.deleted)
 }
 
-// verify checks that every acknowledged create and update is stored, and
-// returns how many are not and the first of them.
+// verify checks that every acknowledged create and update is stored and
+// every acknowledged delete is not (users whose delete failed are left
+// out), and returns how many writes do not hold and the first of them.
 func (d *driver) verify(ctx context.Context, dsn string) (int, string, error) {
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
@@ -842,12 +871,16 @@ func (d *driver) verify(ctx context.Context, dsn string) (int, string, error) {
 	}
 	for _, c := range d.created {
 		s, ok := got[c.id]
-		if !ok || s.email != c.email {
+		switch {
+		case d.uncertain[c.id]:
+		case d.deleted[c.id] && ok:
+			miss(fmt.Sprintf("deleted user %d (%s): still stored", c.id, c.email))
+		case !d.deleted[c.id] && (!ok || s.email != c.email):
 			miss(fmt.Sprintf("created user %d (%s): stored %q", c.id, c.email, s.email))
 		}
 	}
 	for id, name := range d.updates {
-		if s := got[id]; s.name != name {
+		if s := got[id]; !d.deleted[id] && !d.uncertain[id] && s.name != name {
 			miss(fmt.Sprintf("update of user %d to %q: stored %q", id, name, s.name))
 		}
 	}
