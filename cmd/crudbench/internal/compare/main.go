@@ -52,7 +52,7 @@ Per op it runs, in rounds whose order is a fresh shuffle from -seed:
     -clients clients, the first -discard of it not counted; -slices rounds;
     per round, each target's throughput over the reference's;
   CPU per request over the same slices: the server's process tree
-    (/proc/PID/task/*/schedstat, or cgroup v2 cpu.stat), its PostgreSQL
+    (each process's CPU-time clock, ended threads included, or cgroup v2 cpu.stat), its PostgreSQL
     backends (pg_stat_activity by database, read from /proc), and this
     process, divided by the requests answered;
   tail latency at equal load: each target in turn gets a -tail-slice of

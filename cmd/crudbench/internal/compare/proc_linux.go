@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // userHZ is the unit of utime and stime in /proc/PID/stat: USER_HZ, which
@@ -78,33 +80,50 @@ func treePIDs(root int) ([]int, error) {
 	return out, nil
 }
 
-// threadCPU adds the CPU time of every thread of the processes pids to
-// into, in ns by thread id: from /proc/PID/task/TID/schedstat (ns), or
-// utime+stime of the thread's stat (clock ticks) where the kernel keeps no
-// schedstat. A process that has ended is skipped.
-func threadCPU(pids []int, into map[int]int64) {
+// processCPU sets into[PID] to the CPU time of each process of pids, in ns:
+// its CPU-time clock (clock_gettime on MAKE_PROCESS_CPUCLOCK), which also
+// holds the time of its threads that have ended (a server that starts a
+// thread per connection ends most of them between two readings). Where the
+// kernel refuses that clock, the sum over its live threads of
+// /proc/PID/task/TID/schedstat (ns), or of utime+stime (clock ticks) where
+// there is no schedstat. A process that has ended is skipped.
+func processCPU(pids []int, into map[int]int64) {
 	for _, pid := range pids {
-		dir := fmt.Sprintf("/proc/%d/task", pid)
-		ents, err := os.ReadDir(dir)
-		if err != nil {
+		var ts unix.Timespec
+		if err := unix.ClockGettime(processClock(pid), &ts); err == nil {
+			into[pid] = ts.Nano()
 			continue
 		}
-		for _, e := range ents {
-			tid, err := strconv.Atoi(e.Name())
-			if err != nil {
-				continue
-			}
-			if ns, ok := schedstat(filepath.Join(dir, e.Name(), "schedstat")); ok {
-				into[tid] = ns
-				continue
-			}
-			if f, err := statFields(filepath.Join(dir, e.Name(), "stat")); err == nil {
-				u, _ := strconv.ParseInt(f[11], 10, 64)
-				s, _ := strconv.ParseInt(f[12], 10, 64)
-				into[tid] = (u + s) * (1e9 / userHZ)
-			}
+		if ns, ok := liveThreadsCPU(pid); ok {
+			into[pid] = ns
 		}
 	}
+}
+
+// processClock is the clock id of the CPU time of process pid, as glibc's
+// clock_getcpuclockid makes it: (^pid << 3) | CPUCLOCK_SCHED.
+func processClock(pid int) int32 { return int32(^pid<<3 | 2) }
+
+// liveThreadsCPU sums the CPU time of pid's live threads, in ns.
+func liveThreadsCPU(pid int) (int64, bool) {
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, false
+	}
+	var sum int64
+	for _, e := range ents {
+		if ns, ok := schedstat(filepath.Join(dir, e.Name(), "schedstat")); ok {
+			sum += ns
+			continue
+		}
+		if f, err := statFields(filepath.Join(dir, e.Name(), "stat")); err == nil {
+			u, _ := strconv.ParseInt(f[11], 10, 64)
+			s, _ := strconv.ParseInt(f[12], 10, 64)
+			sum += (u + s) * (1e9 / userHZ)
+		}
+	}
+	return sum, true
 }
 
 // schedstat reads the time a thread ran on a CPU, in ns.

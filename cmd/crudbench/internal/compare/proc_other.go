@@ -4,7 +4,7 @@ package compare
 
 func procAvailable() bool             { return false }
 func treePIDs(int) ([]int, error)     { return nil, errNoProc }
-func threadCPU([]int, map[int]int64)  {}
+func processCPU([]int, map[int]int64) {}
 func cgroupCPU(string) (int64, error) { return 0, errNoProc }
 func treeMem([]int) (Mem, error)      { return Mem{}, errNoProc }
 func hostPID(int, string) (int, bool) { return 0, false }

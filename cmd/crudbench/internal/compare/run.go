@@ -243,14 +243,14 @@ func (p *probe) cpu(host []int) (app, pg int64, err error) {
 		app = p.app.delta(map[int]int64{0: ns})
 	default:
 		now := map[int]int64{}
-		threadCPU(p.tree, now)
+		processCPU(p.tree, now)
 		app = p.app.delta(now)
 	}
 	if p.conn == nil {
 		return app, pg, nil
 	}
 	now := map[int]int64{}
-	threadCPU(host, now)
+	processCPU(host, now)
 	return app, p.pg.delta(now), nil
 }
 
@@ -274,10 +274,10 @@ func readCPU(ctx context.Context, probes []*probe) (app, pg []int64, err error) 
 	return app, pg, nil
 }
 
-// selfCPU returns this process's CPU time so far, in ns by thread.
+// selfCPU returns this process's CPU time so far, in ns by PID.
 func selfCPU() map[int]int64 {
 	m := map[int]int64{}
-	threadCPU([]int{os.Getpid()}, m)
+	processCPU([]int{os.Getpid()}, m)
 	return m
 }
 

@@ -667,6 +667,18 @@ func (d *driver) restarting(t time.Time, settle time.Duration) bool {
 }
 
 // one sends the next request of the mix, due at due, and records it.
+// pop takes the oldest id from q, a queue of d's, or 0 when it is empty.
+func (d *driver) pop(q *[]int64) int64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(*q) == 0 {
+		return 0
+	}
+	id := (*q)[0]
+	*q = (*q)[1:]
+	return id
+}
+
 // Mix of ten: six reads, one list, one create, one update of a created
 // user, one delete of an updated one (reads when none is left to update or
 // delete).
@@ -688,23 +700,13 @@ func (d *driver) one(ctx context.Context, due time.Time) bool {
 		email = fmt.Sprintf("soak-%s-%d@example.com", d.run, n)
 		method, path, body, want = http.MethodPost, "/users", fmt.Sprintf(`{"name":"soak %d","email":"%s"}`, n, email), http.StatusCreated
 	case 7:
-		d.mu.Lock()
-		if len(d.pending) > 0 {
-			update, d.pending = d.pending[0], d.pending[1:]
-		}
-		d.mu.Unlock()
-		if update == 0 {
+		if update = d.pop(&d.pending); update == 0 {
 			read()
 		} else {
 			method, path, body = http.MethodPatch, fmt.Sprintf("/users/%d", update), fmt.Sprintf(`{"name":"soak update %d"}`, n)
 		}
 	case 8:
-		d.mu.Lock()
-		if len(d.updated) > 0 {
-			del, d.updated = d.updated[0], d.updated[1:]
-		}
-		d.mu.Unlock()
-		if del == 0 {
+		if del = d.pop(&d.updated); del == 0 {
 			read()
 		} else {
 			method, path, want = http.MethodDelete, fmt.Sprintf("/users/%d", del), http.StatusNoContent
