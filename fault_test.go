@@ -2,16 +2,21 @@ package crudbench_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/crudbench/crudbench"
 	"github.com/crudbench/crudbench/internal/apitest"
 	"github.com/crudbench/crudbench/internal/dbconf"
+	"github.com/crudbench/crudbench/internal/pgserver"
 	"github.com/crudbench/crudbench/internal/pgtest"
 	"github.com/crudbench/crudbench/internal/suite"
+	"github.com/jackc/pgx/v5"
 )
 
 // Fault tests: PostgreSQL going away and coming back, statements outliving
@@ -261,6 +266,70 @@ func lockRow(tb testing.TB, dsn string, id int64) (release func()) {
 	}
 	tb.Cleanup(release)
 	return release
+}
+
+// TestFaultClientGoneWhileWaiting closes a client's socket, with no cancel
+// request, while its statement waits on a row lock: the cancel request a
+// driver sends for a request past its deadline is lost when it reaches the
+// backend before the statement starts. The backend must still leave within
+// settle, and its statement must not run once the lock is released.
+func TestFaultClientGoneWhileWaiting(t *testing.T) {
+	ctx := context.Background()
+	if p := pgtest.Server(t).Provider(); p != pgserver.ProviderDocker && p != pgserver.ProviderLocal {
+		t.Skipf("provider %s: a server given by DSN keeps its own client_connection_check_interval", p)
+	}
+	const app = "crudbench-gone"
+	dsn := pgtest.NewDatabase(t)
+	mon := apitest.MustConnect(t, dsn, "")
+	if _, err := mon.Exec(ctx, "INSERT INTO users (name, email, age) VALUES ('Ada', 'ada@example.com', 30)"); err != nil {
+		t.Fatal(err)
+	}
+	release := lockRow(t, dsn, 1)
+	// The client's first dial is its connection; any later one, the cancel
+	// request pgx sends when the socket fails, is refused, so it is lost.
+	appDSN, err := apitest.WithAppName(dsn, app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := pgx.ParseConfig(appDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dials atomic.Int32
+	cfg.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if dials.Add(1) > 1 {
+			return nil, errors.New("cancel requests are dropped in this test")
+		}
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}
+	client, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatalf("connecting: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := client.Exec(ctx, "UPDATE users SET age = 99 WHERE id = 1")
+		done <- err
+	}()
+	apitest.Eventually(t, settle, func() (bool, string) {
+		_, waiting := apitest.MustBackends(t, mon, app)
+		return waiting == 1, fmt.Sprintf("%d backends waiting for the lock, want 1", waiting)
+	})
+	if err := client.PgConn().Conn().Close(); err != nil {
+		t.Fatalf("closing the client's socket: %v", err)
+	}
+	if err := <-done; err == nil {
+		t.Error("the update succeeded on a closed socket")
+	}
+	apitest.Eventually(t, settle, func() (bool, string) {
+		active, waiting := apitest.MustBackends(t, mon, app)
+		return active == 0 && waiting == 0, fmt.Sprintf("%d backends of the closed client active, %d waiting for the lock", active, waiting)
+	})
+	release()
+	var age int
+	if err := mon.QueryRow(ctx, "SELECT age FROM users WHERE id = 1").Scan(&age); err != nil || age != 30 {
+		t.Errorf("user 1's age is %d (err %v), want 30: the closed client's update ran", age, err)
+	}
 }
 
 // TestFaultDeadlineCancelsQuery blocks requests on a row lock past their

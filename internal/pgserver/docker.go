@@ -287,9 +287,9 @@ func (b *dockerBackend) start(ctx context.Context, image string, opts Options, h
 	if err != nil {
 		return nil, err
 	}
-	cmd := []string{"postgres", "-c", "max_connections=200"}
-	if !opts.Durable {
-		cmd = append(cmd, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+	cmd := []string{"postgres"}
+	for _, s := range opts.settings() {
+		cmd = append(cmd, "-c", s)
 	}
 	port := network.MustParsePort(dockerPort)
 

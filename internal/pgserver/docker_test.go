@@ -90,7 +90,7 @@ func TestDockerHaltResume(t *testing.T) {
 	if err != nil {
 		t.Fatalf("connect: %v", err)
 	}
-	for name, want := range map[string]string{"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off", "max_connections": "200"} {
+	for name, want := range map[string]string{"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off", "max_connections": "200", "client_connection_check_interval": "500ms"} {
 		var got string
 		if err := conn.QueryRow(ctx, "SELECT current_setting($1)", name).Scan(&got); err != nil {
 			t.Fatalf("current_setting(%s): %v", name, err)

@@ -96,10 +96,7 @@ func startLocal(ctx context.Context, opts Options) (*Server, error) {
 		l.stop(context.Background())
 		return nil, err
 	}
-	settings := []string{"listen_addresses=127.0.0.1", "max_connections=200", "unix_socket_directories=" + l.dir}
-	if !opts.Durable {
-		settings = append(settings, "fsync=off", "synchronous_commit=off", "full_page_writes=off")
-	}
+	settings := append([]string{"listen_addresses=127.0.0.1", "unix_socket_directories=" + l.dir}, opts.settings()...)
 	l.args = fmt.Sprintf("-p %d", l.port)
 	for _, s := range settings {
 		l.args += " -c " + s

@@ -43,6 +43,20 @@ type Options struct {
 	Logger *slog.Logger
 }
 
+// settings returns the server settings a created server starts with, as
+// name=value pairs. client_connection_check_interval lets a backend notice
+// that its client closed the connection while the backend waits (on a row
+// lock, say): a client's cancel request is lost when it arrives before the
+// backend starts the statement, and the statement would otherwise wait, and
+// then run, long after the client has gone.
+func (o Options) settings() []string {
+	s := []string{"max_connections=200", "client_connection_check_interval=500ms"}
+	if !o.Durable {
+		s = append(s, "fsync=off", "synchronous_commit=off", "full_page_writes=off")
+	}
+	return s
+}
+
 // OptionsFromEnv returns Options with Durable read from EnvDurable.
 func OptionsFromEnv() Options {
 	return Options{Durable: os.Getenv(EnvDurable) == "1"}
