@@ -84,14 +84,18 @@ func cpuOp(s Slice) float64 {
 func tput(s Slice) float64 { return s.Throughput() }
 
 // WriteN writes the results in the Go benchmark format: config lines
-// (config is written as given, key: value), units, per op and target one
-// capacity line per round with the round's ratios to the reference, one
-// tail line per target, one CPU line per slice of all targets at once
-// with the slice's ratios to the reference, and the memory rows.
+// (config as given, key: value; an empty value is left out), units, per
+// op and target one capacity line per round with the round's ratios to
+// the reference, one tail line per target, one CPU line per slice of all
+// targets at once with the slice's ratios to the reference, and the
+// memory rows.
 func WriteN(w io.Writer, config [][2]string, names []string, runs []OpRun, mem []MemRow, seed uint64) error {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "goos: %s\ngoarch: %s\n", runtime.GOOS, runtime.GOARCH)
 	for _, kv := range config {
+		if kv[1] == "" { // not known here
+			continue
+		}
 		fmt.Fprintf(&b, "%s: %s\n", kv[0], kv[1])
 	}
 	for _, u := range NUnits {

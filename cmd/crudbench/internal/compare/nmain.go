@@ -200,6 +200,7 @@ func (n *nOpts) main(args []string, arm, ops string, rows int, out string, maxTi
 		mem     []MemRow
 	)
 	provider := "given by each target's DSN"
+	loadBefore := loadAvg() // the machine's load before this run added its own
 	err = func() (err error) {
 		if len(names) > 0 || len(peers) > 0 {
 			own, cleanup, err := ownCopies(names, bin)
@@ -240,7 +241,9 @@ func (n *nOpts) main(args []string, arm, ops string, rows int, out string, maxTi
 		tnames[i] = t.Name
 	}
 	config := [][2]string{
+		{"cpu", cpuModel()},
 		{"cpu-cores", fmt.Sprint(runtime.NumCPU())},
+		{"crudbench-compare-loadavg-before", loadBefore},
 		{"crudbench-compare-command", "crudbench compare " + strings.Join(args, " ")},
 		{"paired-order", order.Design},
 		{"paired-seed", fmt.Sprint(seed)},

@@ -90,8 +90,11 @@ func TestRunSeesASlowerTarget(t *testing.T) {
 		t.Errorf("slow/ref capacity per round %.2f, want well below 1", s)
 	}
 	var out bytes.Buffer
-	if err := WriteN(&out, [][2]string{{"paired-seed", "3"}}, []string{"ref", "ref'", "slow"}, runs, []MemRow{{Target: "ref", At: "idle", Mem: Mem{PSS: 1, RSS: 2}}}, 3); err != nil {
+	if err := WriteN(&out, [][2]string{{"paired-seed", "3"}, {"cpu", ""}}, []string{"ref", "ref'", "slow"}, runs, []MemRow{{Target: "ref", At: "idle", Mem: Mem{PSS: 1, RSS: 2}}}, 3); err != nil {
 		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "cpu:") || !strings.Contains(out.String(), "paired-seed: 3\n") {
+		t.Errorf("config lines: want paired-seed and no empty cpu line in:\n%s", out.String())
 	}
 	path := filepath.Join(t.TempDir(), "compare.txt")
 	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {

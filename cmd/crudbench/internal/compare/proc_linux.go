@@ -245,3 +245,32 @@ func nsPIDs(pid int) []int {
 	}
 	return nil
 }
+
+// cpuModel returns the first "model name" of /proc/cpuinfo, or "" when
+// there is none (as on some ARM kernels).
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return ""
+	}
+	for l := range strings.Lines(string(b)) {
+		if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// loadAvg returns the 1-, 5- and 15-minute load averages of
+// /proc/loadavg, or "" when it cannot be read.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,5 +88,18 @@ func TestProcessCPUCountsEndedThreads(t *testing.T) {
 	processCPU([]int{pid}, after)
 	if d := after[pid] - before[pid]; d < b {
 		t.Errorf("CPU of this process grew by %v while an ended thread alone ran %v", time.Duration(d), time.Duration(b))
+	}
+}
+
+func TestLoadAvgAndCPUModel(t *testing.T) {
+	if f := strings.Fields(loadAvg()); len(f) != 3 {
+		t.Errorf("loadAvg() = %q, want three load averages", loadAvg())
+	}
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		t.Skip(err)
+	}
+	if want := strings.Contains(string(b), "model name"); want != (cpuModel() != "") {
+		t.Errorf("cpuModel() = %q; /proc/cpuinfo has a model name: %v", cpuModel(), want)
 	}
 }
