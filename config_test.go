@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"testing"
 
 	"github.com/crudbench/crudbench/internal/dbconf"
 	"github.com/crudbench/crudbench/internal/pgserver"
@@ -102,7 +103,7 @@ var armModules = [][2]string{
 // sqlcVersion returns the version of sqlc that generated sqlc/sqlcgen, as
 // its header says (sqlc runs from go generate, not as a module of go.mod).
 func sqlcVersion() string {
-	data, err := os.ReadFile(filepath.Join("sqlc", "sqlcgen", "db.go"))
+	data, err := readModuleFile(filepath.Join("sqlc", "sqlcgen", "db.go"))
 	if err != nil {
 		return "unknown"
 	}
@@ -114,10 +115,42 @@ func sqlcVersion() string {
 	return "unknown"
 }
 
+// readModuleFile reads the file at rel in this module's root, looked for
+// from the working directory up: a test binary run by go test starts in
+// the root, one built with go test -c may run anywhere inside the module.
+func readModuleFile(rel string) ([]byte, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	for {
+		if mod, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && declares(mod, modulePath) {
+			return os.ReadFile(filepath.Join(dir, rel))
+		}
+		if filepath.Dir(dir) == dir {
+			return nil, fmt.Errorf("no go.mod of %s from the working directory up", modulePath)
+		}
+		dir = filepath.Dir(dir)
+	}
+}
+
+// modulePath is this module's path, as its go.mod declares it.
+const modulePath = "github.com/crudbench/crudbench"
+
+// declares reports whether the go.mod file mod declares module path.
+func declares(mod []byte, path string) bool {
+	for line := range strings.Lines(string(mod)) {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "module" && strings.Trim(f[1], `"`) == path {
+			return true
+		}
+	}
+	return false
+}
+
 // modVersion returns the version of module path required by go.mod (test
 // binaries carry no dependency list of their own).
 func modVersion(path string) string {
-	data, err := os.ReadFile("go.mod")
+	data, err := readModuleFile("go.mod")
 	if err != nil {
 		return "unknown"
 	}
@@ -130,4 +163,21 @@ func modVersion(path string) string {
 		}
 	}
 	return "unknown"
+}
+
+// TestVersionsFromASubdirectory: a test binary built with go test -c and
+// run from a folder of the module (a results folder, say) still finds the
+// versions its config lines report.
+func TestVersionsFromASubdirectory(t *testing.T) {
+	t.Chdir("internal")
+	if v := modVersion("github.com/jackc/pgx/v5"); !strings.HasPrefix(v, "v5.") {
+		t.Errorf("pgx's version from internal/: %q, want v5.x", v)
+	}
+	if v := sqlcVersion(); !strings.HasPrefix(v, "v1.") {
+		t.Errorf("sqlc's version from internal/: %q, want v1.x", v)
+	}
+	t.Chdir(t.TempDir())
+	if v := modVersion("github.com/jackc/pgx/v5"); v != "unknown" {
+		t.Errorf("pgx's version outside the module: %q, want unknown", v)
+	}
 }
