@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/crudbench/crudbench/internal/dbconf"
+	"github.com/crudbench/crudbench/internal/peer"
 	"github.com/crudbench/crudbench/internal/pgserver"
 	"github.com/crudbench/crudbench/internal/seed"
 	"github.com/jackc/pgx/v5"
@@ -115,36 +116,15 @@ func sqlcVersion() string {
 	return "unknown"
 }
 
-// readModuleFile reads the file at rel in this module's root, looked for
-// from the working directory up: a test binary run by go test starts in
+// readModuleFile reads the file at rel in the module's root (peer.Root,
+// from the working directory up): a test binary run by go test starts in
 // the root, one built with go test -c may run anywhere inside the module.
 func readModuleFile(rel string) ([]byte, error) {
-	dir, err := os.Getwd()
+	root, err := peer.Root()
 	if err != nil {
 		return nil, err
 	}
-	for {
-		if mod, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && declares(mod, modulePath) {
-			return os.ReadFile(filepath.Join(dir, rel))
-		}
-		if filepath.Dir(dir) == dir {
-			return nil, fmt.Errorf("no go.mod of %s from the working directory up", modulePath)
-		}
-		dir = filepath.Dir(dir)
-	}
-}
-
-// modulePath is this module's path, as its go.mod declares it.
-const modulePath = "github.com/crudbench/crudbench"
-
-// declares reports whether the go.mod file mod declares module path.
-func declares(mod []byte, path string) bool {
-	for line := range strings.Lines(string(mod)) {
-		if f := strings.Fields(line); len(f) == 2 && f[0] == "module" && strings.Trim(f[1], `"`) == path {
-			return true
-		}
-	}
-	return false
+	return os.ReadFile(filepath.Join(root, rel))
 }
 
 // modVersion returns the version of module path required by go.mod (test
