@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/crudbench/crudbench/internal/dbconf"
+	"github.com/crudbench/crudbench/internal/paired"
 	"github.com/crudbench/crudbench/internal/peer"
 	"github.com/crudbench/crudbench/internal/pgserver"
 	"github.com/crudbench/crudbench/internal/seed"
@@ -71,7 +72,7 @@ func printConfig(s *pgserver.Server) error {
 		fmt.Printf("Unit %s-queries/op better=lower assume=exact\n", t)
 	}
 	for _, r := range pairedRatios() {
-		fmt.Printf("Unit %s/%s better=lower\nUnit %[1]s/%[2]s-p50 better=lower\n", r[0], r[1])
+		ratioUnits(r)
 	}
 	for _, u := range peerUnits() {
 		if !slices.Contains(pairedUnits(), u) {
@@ -80,7 +81,7 @@ func printConfig(s *pgserver.Server) error {
 	}
 	for _, r := range peerRatios() {
 		if !slices.Contains(pairedRatios(), r) {
-			fmt.Printf("Unit %s/%s better=lower\nUnit %[1]s/%[2]s-p50 better=lower\n", r[0], r[1])
+			ratioUnits(r)
 		}
 	}
 	fmt.Println("Unit req/s better=higher")
@@ -159,5 +160,12 @@ func TestVersionsFromASubdirectory(t *testing.T) {
 	t.Chdir(t.TempDir())
 	if v := modVersion("github.com/jackc/pgx/v5"); v != "unknown" {
 		t.Errorf("pgx's version outside the module: %q, want unknown", v)
+	}
+}
+
+// ratioUnits prints the Unit lines of ratio r, one per paired.Estimators.
+func ratioUnits(r [2]string) {
+	for _, e := range paired.Estimators {
+		fmt.Printf("Unit %s/%s%s better=lower\n", r[0], r[1], e.Suffix)
 	}
 }

@@ -54,8 +54,10 @@ const pairedWarmup = 32
 
 // pairedRatios returns the ratios BenchmarkPaired reports, numerator over
 // denominator, when both targets ran: each is a unit of its own, lower is
-// better: "ent/pgx", the ratio of means, and "ent/pgx-p50", the ratio of
-// medians, which a few stalled requests on a busy machine do not move.
+// better, once per paired.Estimators: "ent/pgx", the ratio of means,
+// "ent/pgx-p50", the ratio of medians, and "ent/pgx-round", the median of
+// the rounds' ratios, which neither a few stalled requests nor a busy
+// stretch of the machine moves.
 // The control comes first ("pgx'/pgx"); every arm and variant is compared
 // with the reference and with the floor, every arm but the reference with
 // sql, and every variant with its arm.
@@ -323,11 +325,18 @@ func runPaired(b *testing.B, c pairedCase) {
 	}
 	for _, r := range pairedRatios() {
 		if slices.Contains(names, r[0]) && slices.Contains(names, r[1]) {
-			b.ReportMetric(res.Ratio(r[0], r[1]), r[0]+"/"+r[1])
-			b.ReportMetric(res.MedianRatio(r[0], r[1]), r[0]+"/"+r[1]+"-p50")
+			reportRatios(b, res, r[0], r[1])
 		}
 	}
 	checkSameUsers(b, ts, rounds*rowsPerCall, c.op)
+}
+
+// reportRatios reports num's latency over den's by each of
+// paired.Estimators ("ent/pgx", "ent/pgx-p50", "ent/pgx-round").
+func reportRatios(b *testing.B, res *paired.Result, num, den string) {
+	for _, e := range paired.Estimators {
+		b.ReportMetric(e.Ratio(res, num, den), num+"/"+den+e.Suffix)
+	}
 }
 
 // vacuumAll vacuums and analyses every target's users after the leaf's

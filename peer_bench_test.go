@@ -484,8 +484,7 @@ func runPeers(b *testing.B, c pairedCase, set *peerSet) {
 	}
 	for _, r := range peerRatios() {
 		if slices.Contains(names, r[0]) {
-			b.ReportMetric(res.Ratio(r[0], r[1]), r[0]+"/"+r[1])
-			b.ReportMetric(res.MedianRatio(r[0], r[1]), r[0]+"/"+r[1]+"-p50")
+			reportRatios(b, res, r[0], r[1])
 		}
 	}
 	created, left := 0, 0

@@ -281,3 +281,42 @@ func TestControl(t *testing.T) {
 		}
 	}
 }
+
+// TestRoundRatioUnderStalls runs a reference, its control and a target
+// 5 % slower on a synthetic machine that stalls one request in fifty by
+// twenty times its cost, as a busy machine does. Each run's median of the
+// rounds' ratios still puts the control within 1.00 ± 0.01 and the slow
+// target within 1.05 ± 0.01.
+func TestRoundRatioUnderStalls(t *testing.T) {
+	const rounds = 1000
+	us := time.Microsecond
+	for seed := range uint64(10) {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		now := time.Unix(0, 0)
+		target := func(name string, cost time.Duration) paired.Target {
+			return paired.Target{Name: name, Do: func(int) error {
+				d := time.Duration(float64(cost) * (1 + 0.05*rng.NormFloat64()))
+				if rng.IntN(50) == 0 {
+					d += 20 * cost
+				}
+				now = now.Add(max(d, 0))
+				return nil
+			}}
+		}
+		targets := []paired.Target{target("pgx", 100*us), target(paired.ControlName("pgx"), 100*us), target("slow", 105*us)}
+		o, err := paired.Config{Design: paired.Shuffle, Seed: seed}.NewOrder(len(targets), "stalls")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := paired.RunClock(targets, rounds, o, func() time.Time { return now })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := r.RoundRatio("pgx'", "pgx"); math.Abs(c-1) > 0.01 {
+			t.Errorf("seed %d: control's round ratio %.4f, want 1.00 ± 0.01 (ratio of means %.4f)", seed, c, r.Ratio("pgx'", "pgx"))
+		}
+		if s := r.RoundRatio("slow", "pgx"); math.Abs(s-1.05) > 0.01 {
+			t.Errorf("seed %d: slow/pgx round ratio %.4f, want 1.05 ± 0.01", seed, s)
+		}
+	}
+}

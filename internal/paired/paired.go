@@ -11,9 +11,9 @@
 // reference should be 1; how far its interval strays is the harness's own
 // bias, and no ratio closer to 1 than that says anything.
 //
-// Run does the alternation; Ratio, Blocks and Summarize turn the recorded
-// latencies into ratios with intervals; Percentile refuses to name a
-// percentile that too few requests lie beyond.
+// Run does the alternation; Ratio, MedianRatio, RoundRatio, Blocks and
+// Summarize turn the recorded latencies into ratios with intervals;
+// Percentile refuses to name a percentile that too few requests lie beyond.
 package paired
 
 import (
@@ -103,6 +103,28 @@ func (r *Result) MedianRatio(a, b string) float64 {
 	return median(r.Of(a)) / median(r.Of(b))
 }
 
+// RoundRatio returns the median over rounds of each round's ratio of a's
+// latency to b's: the estimator that uses the pairing itself. A round's
+// two requests run moments apart, so a stretch of a busy machine lands on
+// both; and of two targets that do the same work, either is as likely as
+// the other to come out slower in a round, so the median sits at 1 however
+// skewed the stalls.
+func (r *Result) RoundRatio(a, b string) float64 {
+	la, lb := r.Of(a), r.Of(b)
+	if len(la) == 0 || len(la) != len(lb) {
+		return math.NaN()
+	}
+	q := make([]float64, len(la))
+	for i := range la {
+		q[i] = float64(la[i]) / float64(lb[i])
+	}
+	slices.Sort(q)
+	if n := len(q); n%2 == 0 {
+		return (q[n/2-1] + q[n/2]) / 2
+	}
+	return q[len(q)/2]
+}
+
 func median(d []time.Duration) float64 {
 	if len(d) == 0 {
 		return math.NaN()
@@ -161,4 +183,22 @@ func Percentile(d []time.Duration, q float64) (time.Duration, bool) {
 // Enough reports whether n samples leave at least 10 beyond the q-quantile.
 func Enough(n int, q float64) bool {
 	return float64(n)*(1-q) >= 10-1e-9
+}
+
+// An Estimator is one way of turning two targets' latencies into a ratio.
+// Each is reported as a unit of its own: the ratio's name, "ent/pgx",
+// followed by Suffix.
+type Estimator struct {
+	Suffix string
+	Name   string // what the ratio is, in words
+	Ratio  func(r *Result, a, b string) float64
+}
+
+// Estimators are the ratios every paired comparison reports: of means
+// (what the requests cost in all), of medians, and the median of the
+// rounds' ratios.
+var Estimators = []Estimator{
+	{"", "ratio of means", (*Result).Ratio},
+	{"-p50", "ratio of medians", (*Result).MedianRatio},
+	{"-round", "median of the rounds' ratios", (*Result).RoundRatio},
 }

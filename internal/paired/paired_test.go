@@ -65,6 +65,9 @@ func TestRunAlternatesAndTimes(t *testing.T) {
 	if got := r.MedianRatio("a", "b"); got != 2 {
 		t.Errorf("median ratio a/b = %v for calls of 2 ms against 1 ms on a synthetic clock, want 2", got)
 	}
+	if got := r.RoundRatio("a", "b"); got != 2 {
+		t.Errorf("round ratio a/b = %v for calls of 2 ms against 1 ms on a synthetic clock, want 2", got)
+	}
 	if bl := r.Blocks("a", "b", 2); len(bl) != 2 {
 		t.Errorf("Blocks gave %d samples, want 2", len(bl))
 	}

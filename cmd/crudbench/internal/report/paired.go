@@ -21,8 +21,8 @@ const pairedFamily = "Paired"
 // its control is paired.ControlName(pairedReference).
 const pairedReference = "pgx"
 
-// controlRatio is the unit of the control's ratio, "pgx'/pgx", with
-// suffix ("-p50") appended.
+// controlRatio is the unit of the control's ratio, "pgx'/pgx", with an
+// estimator's suffix ("-p50") appended.
 func controlRatio(suffix string) string {
 	return paired.ControlName(pairedReference) + "/" + pairedReference + suffix
 }
@@ -126,15 +126,25 @@ func (w *doc) pairedTable(keys []Key, times, ratios []string) {
 	w.table(mdTable(header, 1, rows))
 }
 
-// withinControl reports whether ratio, the mean of unit r in leaf k, lies
-// closer to 1 than the leaf's control reaches (the control of medians for
-// a "-p50" ratio). A control's own ratio, and a leaf without a control or
-// whose control has no interval, are not marked.
-func (w *doc) withinControl(k Key, r string, ratio float64) bool {
-	suffix := ""
-	if strings.HasSuffix(r, "-p50") {
-		suffix = "-p50"
+// estimatorOf returns the estimator whose ratios unit r reports: the one
+// with the longest suffix r ends with ("-round", "-p50", or the ratio of
+// means).
+func estimatorOf(r string) paired.Estimator {
+	var best paired.Estimator
+	for _, e := range paired.Estimators {
+		if strings.HasSuffix(r, e.Suffix) && len(e.Suffix) >= len(best.Suffix) {
+			best = e
+		}
 	}
+	return best
+}
+
+// withinControl reports whether ratio, the mean of unit r in leaf k, lies
+// closer to 1 than the leaf's control of the same estimator reaches. A
+// control's own ratio, and a leaf without a control or whose control has
+// no interval, are not marked.
+func (w *doc) withinControl(k Key, r string, ratio float64) bool {
+	suffix := estimatorOf(r).Suffix
 	if r == controlRatio(suffix) {
 		return false
 	}
@@ -143,9 +153,9 @@ func (w *doc) withinControl(k Key, r string, ratio float64) bool {
 }
 
 // pairedControl writes the first table of the paired section: per leaf,
-// the control's ratio pgx'/pgx with its interval, its spread, and whether
-// it lies within paired.ControlBand of 1; and warns of every leaf whose
-// control does not.
+// the control's ratio pgx'/pgx by each estimator with its interval, CV and
+// spread, and whether it lies within paired.ControlBand of 1; and warns of
+// every leaf whose control does not, naming the estimators.
 func (w *doc) pairedControl(keys []Key) {
 	ctrl := paired.ControlName(pairedReference)
 	w.h3("The control: " + ctrl + " against " + pairedReference)
@@ -158,26 +168,38 @@ func (w *doc) pairedControl(keys []Key) {
 	}
 	w.para(fmt.Sprintf("`%s` is %s a second time, on a clone and a pool of its own, run in every leaf like any other target: "+
 		"its ratio to %s would be 1 with no bias in the harness. How far its interval reaches from 1 (the spread) is the smallest "+
-		"difference the leaf can show: the tables below mark with `~` every ratio closer to 1 than that, not distinguishable from the "+
-		"harness's own bias. A leaf whose control interval does not lie within [%.2f, %.2f] is flagged.",
+		"difference the leaf can show: the tables below mark with `~` every ratio closer to 1 than the control of the same estimator reaches, "+
+		"not distinguishable from the harness's own bias. A leaf is flagged for each estimator whose control interval does not lie within [%.2f, %.2f].",
 		ctrl, pairedReference, pairedReference, 1-paired.ControlBand, 1+paired.ControlBand))
+	header := []string{"benchmark", "runs"}
+	for _, e := range paired.Estimators {
+		header = append(header, controlRatio(e.Suffix)+" [95% CI]", "CV", "spread")
+	}
+	header = append(header, "control")
 	var rows [][]string
 	for _, k := range ckeys {
-		s, _ := w.pairedRatio(k, controlRatio(""))
-		m, mok := w.pairedRatio(k, controlRatio("-p50"))
+		row := []string{pairedLabel(k), fmt.Sprint(len(w.data.Values(k, controlRatio(""))))}
+		var biased []string
+		for _, e := range paired.Estimators {
+			s, ok := w.pairedRatio(k, controlRatio(e.Suffix))
+			spread := "–"
+			if ok && !math.IsNaN(s.Spread()) {
+				spread = fmt.Sprintf("%.1f %%", 100*s.Spread())
+			}
+			if ok && s.Biased() {
+				biased = append(biased, e.Name)
+			}
+			row = append(row, fmtPaired(s, ok), fmtCV(s, ok), spread)
+		}
 		verdict := fmt.Sprintf("within ±%.0f %%", 100*paired.ControlBand)
-		if s.Biased() {
-			verdict = fmt.Sprintf("**this leaf's harness bias may exceed %.0f %%**", 100*paired.ControlBand)
-			w.warn.add(fmt.Sprintf("the control %s lies outside [%.2f, %.2f]: this leaf's harness bias may exceed %.0f %%",
-				controlRatio(""), 1-paired.ControlBand, 1+paired.ControlBand, 100*paired.ControlBand), k.String())
+		if len(biased) > 0 {
+			verdict = fmt.Sprintf("**this leaf's harness bias may exceed %.0f %%** (%s)", 100*paired.ControlBand, strings.Join(biased, ", "))
+			w.warn.add(fmt.Sprintf("the control %s lies outside [%.2f, %.2f] by the %s: this leaf's harness bias may exceed %.0f %%",
+				ctrl+"/"+pairedReference, 1-paired.ControlBand, 1+paired.ControlBand, strings.Join(biased, ", "), 100*paired.ControlBand), k.String())
 		}
-		spread := "–"
-		if !math.IsNaN(s.Spread()) {
-			spread = fmt.Sprintf("%.1f %%", 100*s.Spread())
-		}
-		rows = append(rows, []string{pairedLabel(k), fmt.Sprint(s.N), fmtPaired(s, true), fmtCV(s, true), spread, fmtPaired(m, mok), verdict})
+		rows = append(rows, append(row, verdict))
 	}
-	w.table(mdTable([]string{"benchmark", "runs", controlRatio("") + " [95% CI]", "CV", "spread", controlRatio("-p50") + " [95% CI]", "control"}, 1, rows))
+	w.table(mdTable(header, 1, rows))
 }
 
 // pairedArms returns the arms and the variants of suite.Variants that
@@ -244,6 +266,9 @@ func (w *doc) paired() {
 	w.para("The same ratios of medians (`-p50`): a few requests stalled by the machine (a descheduled process on a busy host) " +
 		"move a ratio of means but not one of medians.")
 	w.pairedTable(keys, nil, ratiosTo(arms, "pgx", "-p50"))
+	w.para("The same as medians of the rounds' ratios (`-round`): each round's two requests ran moments apart, so a busy stretch " +
+		"of the machine lands on both, and the median of their ratios leaves out the stalls.")
+	w.pairedTable(keys, nil, ratiosTo(arms, "pgx", "-round"))
 	w.pairedChart(keys, arms)
 	if slices.Contains(arms, "sql") {
 		w.h3("Arms relative to database/sql")
@@ -258,13 +283,16 @@ func (w *doc) paired() {
 	floorKeys := w.withUnit(keys, "floor-ns/op")
 	w.pairedTable(floorKeys, []string{"floor-ns/op"}, suffixed(arms, "/floor"))
 	w.pairedTable(floorKeys, nil, suffixed(arms, "/floor-p50"))
+	w.pairedTable(floorKeys, nil, suffixed(arms, "/floor-round"))
 	for _, v := range variants {
 		w.h3(v.Arm + "'s other form: " + v.Name)
 		w.para("`" + v.Name + "` gives up " + v.GivesUp + " (docs/arms.md says more).")
 		vkeys := w.withUnit(keys, v.Name+"-ns/op")
 		w.pairedTable(vkeys, []string{"pgx-ns/op", v.Arm + "-ns/op", v.Name + "-ns/op"},
 			[]string{v.Arm + "/pgx", v.Name + "/pgx", v.Arm + "/" + v.Name, v.Name + "/floor"})
-		w.pairedTable(vkeys, nil, []string{v.Arm + "/pgx-p50", v.Name + "/pgx-p50", v.Arm + "/" + v.Name + "-p50", v.Name + "/floor-p50"})
+		for _, suffix := range []string{"-p50", "-round"} {
+			w.pairedTable(vkeys, nil, suffixed([]string{v.Arm + "/pgx", v.Name + "/pgx", v.Arm + "/" + v.Name, v.Name + "/floor"}, suffix))
+		}
 	}
 	w.h3("Statements per request")
 	targets := slices.Clone(arms)

@@ -85,6 +85,39 @@ func TestPairedControl(t *testing.T) {
 	wantInReport(t, md, "These results have no control")
 }
 
+// TestPairedControlPerEstimator: each estimator has its control; a leaf
+// is flagged naming the estimators whose control strays, and a ratio is
+// marked ~ against the control of its own estimator.
+func TestPairedControlPerEstimator(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("goos: linux\n")
+	for _, d := range []float64{-0.002, 0.002, 0, 0.001} {
+		fmt.Fprintf(&sb, "BenchmarkPaired/op=read-2 300 1000000 ns/op 200000 pgx-ns/op 200000 pgx'-ns/op "+
+			"%.4f pgx'/pgx %.4f pgx'/pgx-p50 %.4f pgx'/pgx-round 1.02 sql/pgx 1.02 sql/pgx-p50 %.4f sql/pgx-round\n",
+			1.05+d, 1.0+d, 1.0+d/2, 1.03+d)
+	}
+	_, md := generateFrom(t, sb.String())
+	wantInReport(t, md,
+		"**this leaf's harness bias may exceed 1 %** (ratio of means)",
+		"by the ratio of means: this leaf's harness bias may exceed 1 %",
+		"| benchmark | runs | pgx'/pgx [95% CI] | CV | spread | pgx'/pgx-p50 [95% CI] | CV | spread | pgx'/pgx-round [95% CI] | CV | spread | control |")
+	for _, c := range []struct {
+		re   string
+		want bool
+	}{
+		{`1\.020× \[[0-9., ]+\] ~ \| 0\.0 % \|`, true}, // sql/pgx 1.02, within the means control's 5 %
+		{`1\.030× \[[0-9., ]+\] \|`, true},             // sql/pgx-round 1.03, beyond the round control's spread
+		{`1\.030× \[[0-9., ]+\] ~`, false},
+	} {
+		if got := regexp.MustCompile(c.re).MatchString(md); got != c.want {
+			t.Errorf("%s in the report: %v, want %v", c.re, got, c.want)
+		}
+	}
+	if strings.Contains(md, "(ratio of means, ") {
+		t.Errorf("a leaf is flagged for more estimators than its means control")
+	}
+}
+
 // TestPairedChartReadable: the ratio chart draws single-row leaves and
 // bulk in panels of their own, on log axes, so that a single-row ratio of
 // 1.3 is not squashed by a bulk ratio of 10.

@@ -160,13 +160,16 @@ func (w *doc) peerLatency(keys []Key, targets []string) {
 			}
 			p50, p50ok := w.pairedRatio(k, t+"-p50-ns/op")
 			p95, p95ok := w.pairedRatio(k, t+"-p95-ns/op")
-			ratio, median := "reference", "reference"
-			if t != pairedReference {
-				ratio = fmtPaired(w.pairedRatio(k, t+"/"+pairedReference))
-				median = fmtPaired(w.pairedRatio(k, t+"/"+pairedReference+"-p50"))
+			row := []string{pairedLabel(k), t, fmt.Sprint(mean.N), fmtPairedTime("ns/op", mean, true),
+				fmtPairedTime("ns/op", p50, p50ok), fmtPairedTime("ns/op", p95, p95ok)}
+			for _, e := range paired.Estimators {
+				if t == pairedReference {
+					row = append(row, "reference")
+				} else {
+					row = append(row, fmtPaired(w.pairedRatio(k, t+"/"+pairedReference+e.Suffix)))
+				}
 			}
-			rows = append(rows, []string{pairedLabel(k), t, fmt.Sprint(mean.N), fmtPairedTime("ns/op", mean, true),
-				fmtPairedTime("ns/op", p50, p50ok), fmtPairedTime("ns/op", p95, p95ok), ratio, median})
+			rows = append(rows, row)
 		}
 	}
 	if len(rows) == 0 {
@@ -176,7 +179,11 @@ func (w *doc) peerLatency(keys []Key, targets []string) {
 	w.para(fmt.Sprintf("BenchmarkPeers, %d run(s): every target a process of its own (pgx and its control pgx' as `crudbench serve` children), "+
 		"the same requests in an order shuffled every round; times are geometric means over runs (CV across runs), ratios to %s "+
 		"the geometric mean of the runs' ratios with a Student t 95 %% interval (– for a percentile too few requests support).", runs, pairedReference))
-	w.table(mdTable([]string{"benchmark", "target", "runs", "mean", "p50", "p95", "ratio to " + pairedReference + " [95% CI]", "ratio of medians [95% CI]"}, 2, rows))
+	header := []string{"benchmark", "target", "runs", "mean", "p50", "p95"}
+	for _, e := range paired.Estimators {
+		header = append(header, e.Name+" to "+pairedReference+" [95% CI]")
+	}
+	w.table(mdTable(header, 2, rows))
 }
 
 // peerBulk writes table (b): the mean time of one bulk request per op and
