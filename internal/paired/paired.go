@@ -118,23 +118,27 @@ func (r *Result) RoundRatio(a, b string) float64 {
 	for i := range la {
 		q[i] = float64(la[i]) / float64(lb[i])
 	}
+	return medianOf(q)
+}
+
+func median(d []time.Duration) float64 {
+	q := make([]float64, len(d))
+	for i, v := range d {
+		q[i] = float64(v)
+	}
+	return medianOf(q)
+}
+
+// medianOf returns the median of q, sorting it in place; NaN when empty.
+func medianOf(q []float64) float64 {
+	if len(q) == 0 {
+		return math.NaN()
+	}
 	slices.Sort(q)
 	if n := len(q); n%2 == 0 {
 		return (q[n/2-1] + q[n/2]) / 2
 	}
 	return q[len(q)/2]
-}
-
-func median(d []time.Duration) float64 {
-	if len(d) == 0 {
-		return math.NaN()
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	if n := len(s); n%2 == 0 {
-		return (float64(s[n/2-1]) + float64(s[n/2])) / 2
-	}
-	return float64(s[len(s)/2])
 }
 
 // Blocks splits the rounds into k consecutive blocks and returns the ratio

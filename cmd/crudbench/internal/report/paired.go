@@ -290,8 +290,8 @@ func (w *doc) paired() {
 		vkeys := w.withUnit(keys, v.Name+"-ns/op")
 		w.pairedTable(vkeys, []string{"pgx-ns/op", v.Arm + "-ns/op", v.Name + "-ns/op"},
 			[]string{v.Arm + "/pgx", v.Name + "/pgx", v.Arm + "/" + v.Name, v.Name + "/floor"})
-		for _, suffix := range []string{"-p50", "-round"} {
-			w.pairedTable(vkeys, nil, suffixed([]string{v.Arm + "/pgx", v.Name + "/pgx", v.Arm + "/" + v.Name, v.Name + "/floor"}, suffix))
+		for _, e := range paired.Estimators[1:] { // the ratio of means is in the table above
+			w.pairedTable(vkeys, nil, suffixed([]string{v.Arm + "/pgx", v.Name + "/pgx", v.Arm + "/" + v.Name, v.Name + "/floor"}, e.Suffix))
 		}
 	}
 	w.h3("Statements per request")
