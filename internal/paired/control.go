@@ -24,6 +24,17 @@ func ControlOf(name string) (string, bool) {
 // harness's own bias is taken to exceed it: 1 %.
 const ControlBand = 0.01
 
+// CVTarget is the largest coefficient of variation across runs that a
+// ratio of a leaf may show and still be quoted as precise: 2 % for the
+// single-row and relation leaves, 3 % for the bulk leaves, whose fewer and
+// longer rounds sample less of the machine's noise per run.
+func CVTarget(bulk bool) float64 {
+	if bulk {
+		return 0.03
+	}
+	return 0.02
+}
+
 // Spread returns how far s's interval reaches from 1, on either side: for
 // a control, the size of an effect the harness cannot tell from its own
 // bias. It is NaN when the interval is.

@@ -84,6 +84,19 @@ func fmtCV(s paired.Summary, ok bool) string {
 	return fmt.Sprintf("%.1f %%", 100*s.CV)
 }
 
+// cvCell formats the CV of ratio r in leaf k, in bold and with a warning
+// when it exceeds the leaf's paired.CVTarget.
+func (w *doc) cvCell(k Key, r string, s paired.Summary, ok bool) string {
+	cell := fmtCV(s, ok)
+	bulk := k.N != ""
+	if cell == "–" || s.CV <= paired.CVTarget(bulk) {
+		return cell
+	}
+	w.warn.add(fmt.Sprintf("a CV across runs above the precision target (%.0f %% for single-row and relation leaves, %.0f %% for bulk) by the %s",
+		100*paired.CVTarget(false), 100*paired.CVTarget(true), estimatorOf(r).Name), pairedLabel(k)+" "+r)
+	return "**" + cell + "**"
+}
+
 // pairedTable writes a table with a row per paired benchmark that has
 // at least one of the times or ratios, the mean time of each of the times units,
 // and for each ratio its geometric mean over the runs with a 95%
@@ -113,7 +126,7 @@ func (w *doc) pairedTable(keys []Key, times, ratios []string) {
 			if ok && w.withinControl(k, r, s.Mean) {
 				cell += notDistinguishable
 			}
-			row = append(row, cell, fmtCV(s, ok))
+			row = append(row, cell, w.cvCell(k, r, s, ok))
 		}
 		if any {
 			rows = append(rows, row)
@@ -258,7 +271,9 @@ func (w *doc) paired() {
 		"Noise that comes and goes lands on all of them alike, so their ratios hold steady where each one's time does not. " +
 		"A ratio is the run's total time of one target over another's; the table gives the geometric mean of the runs' ratios, " +
 		"a Student t 95% interval of it (on logarithms), and the ratios' coefficient of variation (CV) across runs. " +
-		"Times are the geometric means of the runs' mean latencies, with their CV across runs: the noise the ratios cancel.")
+		"Times are the geometric means of the runs' mean latencies, with their CV across runs: the noise the ratios cancel. " +
+		fmt.Sprintf("A ratio's CV is in bold above the precision target: %.0f %% for single-row and relation leaves, %.0f %% for bulk ones.",
+			100*paired.CVTarget(false), 100*paired.CVTarget(true)))
 	w.pairedControl(keys)
 	w.h3("Arms relative to pgx")
 	w.pairedTable(keys, suffixed(arms, "-ns/op"), nil)

@@ -166,3 +166,32 @@ func TestPairedChartReadable(t *testing.T) {
 	}
 	checkPNG(t, filepath.Join(dir, "paired-ratio.png"))
 }
+
+// TestPairedCVTarget: a ratio whose CV across runs exceeds its leaf's
+// precision target is in bold and warned of, with its estimator; the same
+// CV on a bulk leaf, whose target is wider, is not.
+func TestPairedCVTarget(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("goos: linux\n")
+	// bun/pgx-round 1.30 × (1 ± 0.025): CV 2.9 %, above 2 % and within 3 %.
+	for _, d := range []float64{-0.025, 0.025, -0.025, 0.025} {
+		fmt.Fprintf(&sb, "BenchmarkPaired/op=read-2 300 1000000 ns/op 200000 pgx-ns/op 220000 ent-ns/op 260000 bun-ns/op 1.10 ent/pgx-round %.4f bun/pgx-round\n", 1.30*(1+d))
+		fmt.Fprintf(&sb, "BenchmarkPaired/op=bulk-update/n=100-2 30 1000000 ns/op 900000 pgx-ns/op 990000 ent-ns/op 1170000 bun-ns/op 1.10 ent/pgx-round %.4f bun/pgx-round\n", 1.30*(1+d))
+	}
+	_, md := generateFrom(t, sb.String())
+	wantInReport(t, md,
+		"a CV across runs above the precision target (2 % for single-row and relation leaves, 3 % for bulk) by the median of the rounds' ratios: read bun/pgx-round",
+	)
+	if !regexp.MustCompile(`\| read \| 4 \| [^\n]*\| \*\*2\.[0-9] %\*\* \|`).MatchString(md) {
+		t.Errorf("bun/pgx-round's CV of 2.9 %% on read is not in bold")
+	}
+	if regexp.MustCompile(`\| bulk-update, n=100 \| 4 \| [^\n]*\*\*`).MatchString(md) {
+		t.Errorf("a CV of 2.9 %% on a bulk leaf, within its 3 %% target, is in bold")
+	}
+	if t.Failed() {
+		t.Log(md)
+	}
+	if strings.Contains(md, "bulk-update, n=100 bun/pgx-round") {
+		t.Errorf("a bulk ratio within its target is warned of")
+	}
+}
