@@ -85,11 +85,12 @@ func fmtCV(s paired.Summary, ok bool) string {
 }
 
 // cvCell formats the CV of ratio r in leaf k, in bold and with a warning
-// when it exceeds the leaf's paired.CVTarget.
+// when it exceeds the leaf's paired.CVTarget as shown, to 0.1 %: a CV
+// shown as 2.0 % meets a target of 2 %.
 func (w *doc) cvCell(k Key, r string, s paired.Summary, ok bool) string {
 	cell := fmtCV(s, ok)
 	bulk := k.N != ""
-	if cell == "–" || s.CV <= paired.CVTarget(bulk) {
+	if cell == "–" || math.Round(1000*s.CV) <= math.Round(1000*paired.CVTarget(bulk)) {
 		return cell
 	}
 	w.warn.add(fmt.Sprintf("a CV across runs above the precision target (%.0f %% for single-row and relation leaves, %.0f %% for bulk) by the %s",

@@ -194,4 +194,14 @@ func TestPairedCVTarget(t *testing.T) {
 	if strings.Contains(md, "bulk-update, n=100 bun/pgx-round") {
 		t.Errorf("a bulk ratio within its target is warned of")
 	}
+	// ent/pgx-round 1.10 × (1 ± 0.0176): CV 2.03 %, shown as 2.0 %, meets 2 %.
+	sb.Reset()
+	sb.WriteString("goos: linux\n")
+	for _, d := range []float64{-0.0176, 0.0176, -0.0176, 0.0176} {
+		fmt.Fprintf(&sb, "BenchmarkPaired/op=read-2 300 1000000 ns/op 200000 pgx-ns/op 220000 ent-ns/op %.5f ent/pgx-round\n", 1.10*(1+d))
+	}
+	_, md = generateFrom(t, sb.String())
+	if !strings.Contains(md, "| 2.0 % |") || strings.Contains(md, "**2.0 %**") || strings.Contains(md, "precision target (") {
+		t.Errorf("a CV shown as 2.0 %% is marked as above a 2 %% target")
+	}
 }
