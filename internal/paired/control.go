@@ -26,8 +26,8 @@ const ControlBand = 0.01
 
 // CVTarget is the largest coefficient of variation across runs that a
 // ratio of a leaf may show and still be quoted as precise: 2 % for the
-// single-row and relation leaves, 3 % for the bulk leaves, whose fewer and
-// longer rounds sample less of the machine's noise per run.
+// single-row and relation leaves, 3 % for the bulk leaves, which run fewer
+// rounds of longer requests.
 func CVTarget(bulk bool) float64 {
 	if bulk {
 		return 0.03

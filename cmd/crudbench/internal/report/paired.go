@@ -89,14 +89,16 @@ func fmtCV(s paired.Summary, ok bool) string {
 // shown as 2.0 % meets a target of 2 %.
 func (w *doc) cvCell(k Key, r string, s paired.Summary, ok bool) string {
 	cell := fmtCV(s, ok)
-	bulk := k.N != ""
-	if cell == "–" || math.Round(1000*s.CV) <= math.Round(1000*paired.CVTarget(bulk)) {
+	if cell == "–" || math.Round(1000*s.CV) <= math.Round(1000*paired.CVTarget(isBulk(k))) {
 		return cell
 	}
 	w.warn.add(fmt.Sprintf("a CV across runs above the precision target (%.0f %% for single-row and relation leaves, %.0f %% for bulk) by the %s",
 		100*paired.CVTarget(false), 100*paired.CVTarget(true), estimatorOf(r).Name), pairedLabel(k)+" "+r)
 	return "**" + cell + "**"
 }
+
+// isBulk reports whether k is a bulk leaf of BenchmarkPaired (op=bulk-…).
+func isBulk(k Key) bool { return strings.HasPrefix(k.Op, "bulk-") }
 
 // pairedTable writes a table with a row per paired benchmark that has
 // at least one of the times or ratios, the mean time of each of the times units,
@@ -363,7 +365,7 @@ func unitLine(p *plot.Plot, label string) {
 func (w *doc) pairedChart(keys []Key, arms []string) {
 	var single, bulk []Key
 	for _, k := range keys {
-		if strings.HasPrefix(k.Op, "bulk-") {
+		if isBulk(k) {
 			bulk = append(bulk, k)
 		} else {
 			single = append(single, k)

@@ -188,9 +188,6 @@ func TestPairedCVTarget(t *testing.T) {
 	if regexp.MustCompile(`\| bulk-update, n=100 \| 4 \| [^\n]*\*\*`).MatchString(md) {
 		t.Errorf("a CV of 2.9 %% on a bulk leaf, within its 3 %% target, is in bold")
 	}
-	if t.Failed() {
-		t.Log(md)
-	}
 	if strings.Contains(md, "bulk-update, n=100 bun/pgx-round") {
 		t.Errorf("a bulk ratio within its target is warned of")
 	}
