@@ -13,9 +13,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -318,6 +320,7 @@ func runPaired(b *testing.B, c pairedCase) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	writeRounds(b, res)
 	for i, t := range ts {
 		b.ReportMetric(res.Mean(t.name), t.name+"-ns/op")
 		reportPercentiles(b, t.name+"-", slices.Clone(res.Of(t.name)))
@@ -329,6 +332,18 @@ func runPaired(b *testing.B, c pairedCase) {
 		}
 	}
 	checkSameUsers(b, ts, rounds*rowsPerCall, c.op)
+}
+
+// writeRounds writes every request of the run to a file of its own when
+// paired.EnvRounds names a directory.
+func writeRounds(b *testing.B, res *paired.Result) {
+	dir := os.Getenv(paired.EnvRounds)
+	if dir == "" {
+		return
+	}
+	if _, err := paired.WriteRounds(dir, strings.TrimPrefix(b.Name(), "Benchmark"), res); err != nil {
+		b.Fatal(err)
+	}
 }
 
 // reportRatios reports num's latency over den's by each of

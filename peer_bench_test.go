@@ -467,7 +467,7 @@ func runPeers(b *testing.B, c pairedCase, set *peerSet) {
 			b.Fatalf("warming up: %v", err)
 		}
 	}
-	res := &paired.Result{Names: names, Lat: make([][]time.Duration, len(names))}
+	res := &paired.Result{Names: names, Lat: make([][]time.Duration, len(names)), Pos: make([][]int, len(names))}
 	runtime.GC() // the garbage of preparing and warming up is not the targets'
 	for b.Loop() {
 		r, err := round()
@@ -476,8 +476,10 @@ func runPeers(b *testing.B, c pairedCase, set *peerSet) {
 		}
 		for i := range r.Lat {
 			res.Lat[i] = append(res.Lat[i], r.Lat[i][0])
+			res.Pos[i] = append(res.Pos[i], r.Pos[i][0])
 		}
 	}
+	writeRounds(b, res)
 	for _, t := range ts {
 		b.ReportMetric(res.Mean(t.name), t.name+"-ns/op")
 		reportPercentiles(b, t.name+"-", slices.Clone(res.Of(t.name)))

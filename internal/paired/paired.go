@@ -33,10 +33,12 @@ type Target struct {
 	Check func(round int) error
 }
 
-// Result holds every request's latency, per target, in round order.
+// Result holds every request's latency, per target, in round order, and
+// where in its round's order each request went.
 type Result struct {
 	Names []string
 	Lat   [][]time.Duration // Lat[t][round]
+	Pos   [][]int           // Pos[t][round]: 0 went first
 }
 
 // Run sends rounds rounds to targets, each round in the order o gives
@@ -55,13 +57,15 @@ func RunClock(targets []Target, rounds int, o *Order, now func() time.Time) (*Re
 	if o == nil || o.Len() != len(targets) {
 		return nil, fmt.Errorf("paired: an order for %d targets is needed", len(targets))
 	}
-	r := &Result{Names: make([]string, len(targets)), Lat: make([][]time.Duration, len(targets))}
+	r := &Result{Names: make([]string, len(targets)), Lat: make([][]time.Duration, len(targets)), Pos: make([][]int, len(targets))}
 	for t := range targets {
 		r.Names[t] = targets[t].Name
 		r.Lat[t] = make([]time.Duration, rounds)
+		r.Pos[t] = make([]int, rounds)
 	}
 	for i := range rounds {
-		for _, t := range o.Next() {
+		for p, t := range o.Next() {
+			r.Pos[t][i] = p
 			t0 := now()
 			err := targets[t].Do(i)
 			r.Lat[t][i] = now().Sub(t0)

@@ -31,6 +31,11 @@ func controlRatio(suffix string) string {
 // spread: the harness's own bias could account for it.
 const notDistinguishable = " ~"
 
+// belowFloor marks a ratio to the composed floor whose interval lies below
+// 1 and which stands further from 1 than the leaf's control reaches: the
+// floor was not a floor in those runs (belowFloorCell).
+const belowFloor = " <"
+
 // pairedLabel names a paired benchmark without its family: "read",
 // "relation, 10 posts", "bulk-update, n=100".
 func pairedLabel(k Key) string {
@@ -129,6 +134,9 @@ func (w *doc) pairedTable(keys []Key, times, ratios []string) {
 			if ok && w.withinControl(k, r, s.Mean) {
 				cell += notDistinguishable
 			}
+			if ok && w.belowFloorCell(k, r, s) {
+				cell += belowFloor
+			}
 			row = append(row, cell, w.cvCell(k, r, s, ok))
 		}
 		if any {
@@ -153,6 +161,25 @@ func estimatorOf(r string) paired.Estimator {
 		}
 	}
 	return best
+}
+
+// belowFloorCell reports, and warns of, a ratio r of leaf k to its
+// composed floor ("sqlc/floor-round") whose whole interval lies below 1
+// by more than the leaf's control of the same estimator reaches: a target
+// faster than its floor beyond the harness's own bias, which a floor
+// cannot be. A leaf without a usable control is not judged.
+func (w *doc) belowFloorCell(k Key, r string, s paired.Summary) bool {
+	e := estimatorOf(r)
+	if !strings.HasSuffix(strings.TrimSuffix(r, e.Suffix), "/floor") || !(s.Hi < 1) {
+		return false
+	}
+	ctrl, ok := w.pairedRatio(k, controlRatio(e.Suffix))
+	if !ok || !paired.Distinguishable(s.Mean, ctrl) {
+		return false
+	}
+	w.warn.add(fmt.Sprintf("a target faster than its composed floor beyond the control's spread by the %s (marked %q): "+
+		"the floor did not bound it in these runs", e.Name, strings.TrimSpace(belowFloor)), pairedLabel(k)+" "+r)
+	return true
 }
 
 // withinControl reports whether ratio, the mean of unit r in leaf k, lies
@@ -297,7 +324,8 @@ func (w *doc) paired() {
 	w.para("The composed floor answers the same request through the same client, the same httpapi wrapper (mux, deadline, body limit) " +
 		"and a traced pgx pool like the arms', with one bare statement scanned into locals and pre-encoded bytes written back: " +
 		"http-select for read, http-insert for create, http-update for update, http-delete for delete, a 50-row select for list. " +
-		"What an arm costs above it is the arm's own data access and the shared handler.")
+		"What an arm costs above it is the arm's own data access and the shared handler. " +
+		"A ratio marked `<` lies below 1, interval and all, further than the control reaches: the floor did not bound that target in these runs.")
 	floorKeys := w.withUnit(keys, "floor-ns/op")
 	w.pairedTable(floorKeys, []string{"floor-ns/op"}, suffixed(arms, "/floor"))
 	w.pairedTable(floorKeys, nil, suffixed(arms, "/floor-p50"))

@@ -202,3 +202,31 @@ func TestPairedCVTarget(t *testing.T) {
 		t.Errorf("a CV shown as 2.0 %% is marked as above a 2 %% target")
 	}
 }
+
+// TestPairedBelowFloor checks the floor's check: sqlc below its floor by
+// 2 %, its interval below 1, against a control within ±0.3 %, is marked
+// and warned of; pgx at 0.998, within the control's reach, is not, and
+// neither is anything in a leaf without a control.
+func TestPairedBelowFloor(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("goos: linux\n")
+	for _, d := range []float64{-0.002, 0.002, -0.002, 0.002} {
+		fmt.Fprintf(&sb, "BenchmarkPaired/op=delete-2 1000 1000000 ns/op 200000 pgx-ns/op 200000 pgx'-ns/op 197000 sqlc-ns/op 201000 floor-ns/op %.4f pgx'/pgx-round %.4f pgx/floor-round %.4f sqlc/floor-round\n", 1+d, 0.998+d, 0.98+d)
+		fmt.Fprintf(&sb, "BenchmarkPaired/op=read-2 1000 1000000 ns/op 200000 pgx-ns/op 197000 sqlc-ns/op 201000 floor-ns/op %.4f sqlc/floor-round\n", 0.98+d)
+	}
+	_, md := generateFrom(t, sb.String())
+	wantInReport(t, md,
+		"a target faster than its composed floor beyond the control's spread by the median of the rounds' ratios (marked \"<\"): the floor did not bound it in these runs: delete sqlc/floor-round",
+	)
+	if !regexp.MustCompile(`\| delete \| 4 \| [^\n]*0\.980× \[[0-9., ]*\] < \|`).MatchString(md) {
+		t.Errorf("sqlc/floor-round of 0.980 on delete is not marked %q", "<")
+	}
+	for _, wrong := range []string{"delete pgx/floor-round", "read sqlc/floor-round"} {
+		if strings.Contains(md, wrong) {
+			t.Errorf("the report warns of %q as below its floor", wrong)
+		}
+	}
+	if regexp.MustCompile(`0\.998× \[[0-9., ]*\] [~ ]*<|\| read \|[^\n]*<`).MatchString(md) {
+		t.Errorf("pgx/floor-round within the control's reach, or a leaf without a control, is marked %q", "<")
+	}
+}
