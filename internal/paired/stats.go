@@ -68,6 +68,34 @@ func MinDetectable(cv float64, n int, alpha float64) float64 {
 	return (z.Quantile(1-alpha) + z.Quantile(0.8)) * cv / math.Sqrt(float64(n))
 }
 
+// Correlation returns Pearson's correlation r of x and y, paired by
+// index, and the two-sided p-value of the hypothesis that they are
+// uncorrelated (Student's t with len(x)-2 degrees of freedom). Fewer than
+// three pairs, series of unequal length or a constant series give NaN.
+func Correlation(x, y []float64) (r, p float64) {
+	n := len(x)
+	if n < 3 || len(y) != n {
+		return math.NaN(), math.NaN()
+	}
+	mx, sx := meanSD(x)
+	my, sy := meanSD(y)
+	if sx == 0 || sy == 0 {
+		return math.NaN(), math.NaN()
+	}
+	var sxy float64
+	for i := range x {
+		sxy += (x[i] - mx) * (y[i] - my)
+	}
+	r = sxy / float64(n-1) / (sx * sy)
+	r = math.Max(-1, math.Min(1, r))
+	if math.Abs(r) == 1 {
+		return r, 0
+	}
+	df := float64(n - 2)
+	tstat := math.Abs(r) * math.Sqrt(df/(1-r*r))
+	return r, 2 * (1 - distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.CDF(tstat))
+}
+
 func logs(x []float64) []float64 {
 	out := make([]float64, len(x))
 	for i, v := range x {

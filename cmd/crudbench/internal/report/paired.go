@@ -99,7 +99,36 @@ func (w *doc) cvCell(k Key, r string, s paired.Summary, ok bool) string {
 	}
 	w.warn.add(fmt.Sprintf("a CV across runs above the precision target (%.0f %% for single-row and relation leaves, %.0f %% for bulk) by the %s",
 		100*paired.CVTarget(false), 100*paired.CVTarget(true), estimatorOf(r).Name), pairedLabel(k)+" "+r)
+	if where, ok := w.followsSpeed(k, r); ok {
+		w.warn.add("a CV above its target that follows the machine's speed, by the "+estimatorOf(r).Name+": from run to run "+
+			"the ratio moves with its denominator's own time (correlation significant at 5 %), so the machine's speed changed "+
+			"during the runs and this target's time did not change in the same proportion; more rounds do not take such a spread away", where)
+	}
 	return "**" + cell + "**"
+}
+
+// followsSpeed reports whether the runs' values of ratio r in leaf k
+// correlate with its denominator's own time in the same runs (the median
+// time for the ratios of medians and of rounds, the mean for the ratio of
+// means), and if so names the ratio with the correlation and that time's
+// CV across runs.
+func (w *doc) followsSpeed(k Key, r string) (string, bool) {
+	e := estimatorOf(r)
+	_, den, ok := strings.Cut(strings.TrimSuffix(r, e.Suffix), "/")
+	if !ok {
+		return "", false
+	}
+	unit := den + "-p50-ns/op"
+	if e.Suffix == "" {
+		unit = den + "-ns/op"
+	}
+	ratios, times := w.data.Values(k, r), w.data.Values(k, unit)
+	c, p := paired.Correlation(ratios, times)
+	if !(p < 0.05) {
+		return "", false
+	}
+	return fmt.Sprintf("%s %s (r = %+.2f with %s, whose CV is %.1f %%)", pairedLabel(k), r, c, unit,
+		100*paired.Summarize(times, confidence).CV), true
 }
 
 // isBulk reports whether k is a bulk leaf of BenchmarkPaired (op=bulk-…).

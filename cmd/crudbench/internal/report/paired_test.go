@@ -203,6 +203,30 @@ func TestPairedCVTarget(t *testing.T) {
 	}
 }
 
+// TestPairedFollowsSpeed: a ratio above its CV target whose runs rise
+// with pgx's own median time is warned of as following the machine's
+// speed, with its correlation; one above its target whose runs do not
+// follow that time is not.
+func TestPairedFollowsSpeed(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("goos: linux\n")
+	// Six runs as pgx's median goes from 200 to 250 µs: bun/pgx-round
+	// rises with it (CV 4 %, r = +1), ent/pgx-round alternates ±3 %.
+	for i := range 6 {
+		fmt.Fprintf(&sb, "BenchmarkPaired/op=read-2 300 1000000 ns/op 200000 pgx-ns/op %d pgx-p50-ns/op 220000 ent-ns/op 260000 bun-ns/op %.4f bun/pgx-round %.4f ent/pgx-round\n",
+			200000+10000*i, 1.24+0.03*float64(i), 1.10*(1+0.03*float64(1-2*(i%2))))
+	}
+	_, md := generateFrom(t, sb.String())
+	wantInReport(t, md,
+		"a CV across runs above the precision target (2 % for single-row and relation leaves, 3 % for bulk) by the median of the rounds' ratios: read ",
+		"follows the machine's speed",
+		"read bun/pgx-round (r = +1.00 with pgx-p50-ns/op, whose CV is 8.",
+	)
+	if strings.Contains(md, "read ent/pgx-round (r =") {
+		t.Errorf("ent/pgx-round, which does not follow pgx's time, is warned of as following the machine's speed")
+	}
+}
+
 // TestPairedBelowFloor checks the floor's check: sqlc below its floor by
 // 2 %, its interval below 1, against a control within ±0.3 %, is marked
 // and warned of; pgx at 0.998, within the control's reach, is not, and
