@@ -331,8 +331,9 @@ func (w *doc) paired() {
 		"A ratio is the run's total time of one target over another's; the table gives the geometric mean of the runs' ratios, " +
 		"a Student t 95% interval of it (on logarithms), and the ratios' coefficient of variation (CV) across runs. " +
 		"Times are the geometric means of the runs' mean latencies, with their CV across runs: the noise the ratios cancel. " +
-		fmt.Sprintf("A ratio's CV is in bold above the precision target: %.0f %% for single-row and relation leaves, %.0f %% for bulk ones.",
-			100*paired.CVTarget(false), 100*paired.CVTarget(true)))
+		fmt.Sprintf("A ratio's CV is in bold above the precision target: %.0f %% for single-row and relation leaves, %.0f %% for bulk ones; ",
+			100*paired.CVTarget(false), 100*paired.CVTarget(true)) +
+		"where such a ratio's runs also follow its denominator's own time, the warnings say that the machine's speed moved it.")
 	w.pairedControl(keys)
 	w.h3("Arms relative to pgx")
 	w.pairedTable(keys, suffixed(arms, "-ns/op"), nil)
