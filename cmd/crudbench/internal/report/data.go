@@ -42,6 +42,25 @@ func (d *Data) Values(k Key, unit string) []float64 {
 	return nil
 }
 
+// ValuesByFile returns the samples of a benchmark in a unit as written in
+// the file, one slice per input file in the order of Paths (empty for a
+// file without them), or nil.
+func (d *Data) ValuesByFile(k Key, unit string) [][]float64 {
+	b := d.ByKey(k)
+	if b == nil {
+		return nil
+	}
+	m := b.Metric(unit)
+	if m == nil {
+		return nil
+	}
+	out := make([][]float64, len(d.Paths))
+	for i, v := range m.FileValues {
+		out[m.Files[i]] = append(out[m.Files[i]], v)
+	}
+	return out
+}
+
 // Summary summarizes a benchmark's unit the way benchstat does: the
 // median with its 95% confidence interval, or the exact value for exact
 // units (assume=exact, and queries/op unless declared otherwise, as the

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -105,6 +106,53 @@ func (w *doc) cvCell(k Key, r string, s paired.Summary, ok bool) string {
 			"during the runs and this target's time did not change in the same proportion; more rounds do not take such a spread away", where)
 	}
 	return "**" + cell + "**"
+}
+
+// minProcessRuns is the fewest runs a file must hold for its own interval
+// to be compared with another file's.
+const minProcessRuns = 3
+
+// pairedProcesses warns of every ratio whose runs, when several input
+// files (each a process of go test) hold at least minProcessRuns of them,
+// give two files disjoint intervals: each process's interval is then
+// narrower than what separates processes, and only the pooled one, over
+// them all, is to be quoted.
+func (w *doc) pairedProcesses(keys []Key) {
+	if len(w.data.Paths) < 2 {
+		return
+	}
+	for _, k := range keys {
+		b := w.data.ByKey(k)
+		for _, m := range b.Metrics {
+			if !strings.Contains(m.FileUnit, "/") || strings.HasSuffix(m.FileUnit, "/op") {
+				continue
+			}
+			var sums []paired.Summary
+			var files []string
+			for i, vs := range w.data.ValuesByFile(k, m.FileUnit) {
+				if len(vs) >= minProcessRuns {
+					sums = append(sums, paired.Summarize(vs, confidence))
+					files = append(files, filepath.Base(w.data.Paths[i]))
+				}
+			}
+			lo, hi := 0, 0
+			for i, s := range sums {
+				if s.Hi < sums[lo].Hi {
+					lo = i
+				}
+				if s.Lo > sums[hi].Lo {
+					hi = i
+				}
+			}
+			if len(sums) < 2 || sums[lo].Hi >= sums[hi].Lo {
+				continue
+			}
+			w.warn.add("two processes (input files) whose intervals do not meet, by the "+estimatorOf(m.FileUnit).Name+
+				": the runs of one process share more than its interval shows, so quote the pooled interval, not one process's",
+				fmt.Sprintf("%s %s (%.3f [%.3f, %.3f] in %s, %.3f [%.3f, %.3f] in %s)", pairedLabel(k), m.FileUnit,
+					sums[lo].Mean, sums[lo].Lo, sums[lo].Hi, files[lo], sums[hi].Mean, sums[hi].Lo, sums[hi].Hi, files[hi]))
+		}
+	}
 }
 
 // followsSpeed reports whether the runs' values of ratio r in leaf k
@@ -333,8 +381,10 @@ func (w *doc) paired() {
 		"Times are the geometric means of the runs' mean latencies, with their CV across runs: the noise the ratios cancel. " +
 		fmt.Sprintf("A ratio's CV is in bold above the precision target: %.0f %% for single-row and relation leaves, %.0f %% for bulk ones; ",
 			100*paired.CVTarget(false), 100*paired.CVTarget(true)) +
-		"where such a ratio's runs also follow its denominator's own time, the warnings say that the machine's speed moved it.")
+		"where such a ratio's runs also follow its denominator's own time, the warnings say that the machine's speed moved it. " +
+		"Given several files (each a process of go test), the report pools their runs and warns of every ratio whose processes' intervals do not meet.")
 	w.pairedControl(keys)
+	w.pairedProcesses(keys)
 	w.h3("Arms relative to pgx")
 	w.pairedTable(keys, suffixed(arms, "-ns/op"), nil)
 	w.pairedTable(keys, nil, ratiosTo(arms, "pgx", ""))

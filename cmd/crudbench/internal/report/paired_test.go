@@ -227,6 +227,65 @@ func TestPairedFollowsSpeed(t *testing.T) {
 	}
 }
 
+// TestPairedProcesses: two input files (processes) whose runs of
+// bun/pgx-round give intervals that do not meet are warned of with both
+// intervals; ent/pgx-round, whose two files agree, is not, and neither is
+// anything when one file holds every run.
+func TestPairedProcesses(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for f, bun := range []float64{1.40, 1.50} {
+		var sb strings.Builder
+		sb.WriteString("goos: linux\n")
+		for _, d := range []float64{-0.004, 0, 0.004, -0.002, 0.002} {
+			fmt.Fprintf(&sb, "BenchmarkPaired/op=read-2 300 1000000 ns/op 200000 pgx-ns/op 220000 ent-ns/op 280000 bun-ns/op %.4f ent/pgx-round %.4f bun/pgx-round\n",
+				1.10+d, bun+d)
+		}
+		paths = append(paths, filepath.Join(dir, fmt.Sprintf("p%d.txt", f)))
+		if err := os.WriteFile(paths[f], []byte(sb.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := t.TempDir()
+	if _, err := Generate(out, paths...); err != nil {
+		t.Fatalf("Generate: %v", err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, MarkdownFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := string(b)
+	wantInReport(t, md,
+		"two processes (input files) whose intervals do not meet, by the median of the rounds' ratios",
+		"read bun/pgx-round (1.400 [1.396, 1.404] in p0.txt, 1.500 [1.496, 1.504] in p1.txt)",
+	)
+	if strings.Contains(md, "read ent/pgx-round (") {
+		t.Errorf("ent/pgx-round, whose two files agree, is warned of")
+	}
+	// The same ten runs from one file: nothing to compare.
+	both := filepath.Join(dir, "both.txt")
+	var all []byte
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, b...)
+	}
+	if err := os.WriteFile(both, all, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Generate(out, both); err != nil {
+		t.Fatalf("Generate: %v", err)
+	}
+	if b, err = os.ReadFile(filepath.Join(out, MarkdownFile)); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "two processes") {
+		t.Errorf("one input file is warned of as two processes")
+	}
+}
+
 // TestPairedBelowFloor checks the floor's check: sqlc below its floor by
 // 2 %, its interval below 1, against a control within ±0.3 %, is marked
 // and warned of; pgx at 0.998, within the control's reach, is not, and

@@ -49,6 +49,9 @@ type Metric struct {
 	FileUnit string
 	// Values are the samples in Unit; FileValues the same in FileUnit.
 	Values, FileValues []float64
+	// Files holds, for each sample, the index in the Set's Paths of the
+	// file it was read from: of the process that ran it.
+	Files []int
 }
 
 // Bench holds the samples of one benchmark.
@@ -143,8 +146,8 @@ func Load(g Grouping, groups ...[]string) ([]*Set, error) {
 			return nil, errors.New("loading results: no input files")
 		}
 		sets[i] = &Set{Paths: paths, byName: make(map[string]*Bench), byKey: make(map[Key]*Bench)}
-		for _, p := range paths {
-			files.Paths = append(files.Paths, fmt.Sprintf("%d=%s", i, p))
+		for j, p := range paths {
+			files.Paths = append(files.Paths, fmt.Sprintf("%d.%d=%s", i, j, p))
 		}
 	}
 	var pp benchproc.ProjectionParser
@@ -164,8 +167,8 @@ func Load(g Grouping, groups ...[]string) ([]*Set, error) {
 		case *benchfmt.SyntaxError:
 			syntaxErrs = append(syntaxErrs, rec)
 		case *benchfmt.Result:
-			i, err := strconv.Atoi(rec.GetConfig(".file"))
-			if err != nil || i >= len(sets) {
+			i, j, err := fileLabel(rec.GetConfig(".file"))
+			if err != nil || i >= len(sets) || j >= len(sets[i].Paths) {
 				return nil, fmt.Errorf("reading benchmark results: unexpected file label %q", rec.GetConfig(".file"))
 			}
 			set := sets[i]
@@ -175,7 +178,7 @@ func Load(g Grouping, groups ...[]string) ([]*Set, error) {
 			if g == ByFullName {
 				name = rec.Name.String()
 			}
-			b := set.add(name, k, rec)
+			b := set.add(name, k, rec, j)
 			if g == ByKey {
 				residues[b] = append(residues[b], residue.Project(rec))
 			}
@@ -208,8 +211,23 @@ func Load(g Grouping, groups ...[]string) ([]*Set, error) {
 	return sets, nil
 }
 
-// add records the values and file configuration of one result line.
-func (s *Set) add(name string, k Key, rec *benchfmt.Result) *Bench {
+// fileLabel splits a file label "i.j" into the group i and the file j
+// within it.
+func fileLabel(label string) (i, j int, err error) {
+	a, b, ok := strings.Cut(label, ".")
+	if !ok {
+		return 0, 0, fmt.Errorf("file label %q is not group.file", label)
+	}
+	if i, err = strconv.Atoi(a); err != nil {
+		return 0, 0, err
+	}
+	j, err = strconv.Atoi(b)
+	return i, j, err
+}
+
+// add records the values and file configuration of one result line, read
+// from the file of index file in s.Paths.
+func (s *Set) add(name string, k Key, rec *benchfmt.Result, file int) *Bench {
 	b, ok := s.byName[name]
 	if !ok {
 		b = &Bench{Name: name, Key: k}
@@ -231,6 +249,7 @@ func (s *Set) add(name string, k Key, rec *benchfmt.Result) *Bench {
 		}
 		m.Values = append(m.Values, v.Value)
 		m.FileValues = append(m.FileValues, fileValue)
+		m.Files = append(m.Files, file)
 	}
 	for _, c := range rec.Config {
 		if !c.File {
