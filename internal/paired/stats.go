@@ -3,6 +3,7 @@ package paired
 import (
 	"math"
 
+	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
@@ -77,17 +78,13 @@ func Correlation(x, y []float64) (r, p float64) {
 	if n < 3 || len(y) != n {
 		return math.NaN(), math.NaN()
 	}
-	mx, sx := meanSD(x)
-	my, sy := meanSD(y)
-	if sx == 0 || sy == 0 {
+	if _, sx := meanSD(x); sx == 0 {
 		return math.NaN(), math.NaN()
 	}
-	var sxy float64
-	for i := range x {
-		sxy += (x[i] - mx) * (y[i] - my)
+	if _, sy := meanSD(y); sy == 0 {
+		return math.NaN(), math.NaN()
 	}
-	r = sxy / float64(n-1) / (sx * sy)
-	r = math.Max(-1, math.Min(1, r))
+	r = math.Max(-1, math.Min(1, stat.Correlation(x, y, nil)))
 	if math.Abs(r) == 1 {
 		return r, 0
 	}
