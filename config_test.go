@@ -59,7 +59,7 @@ func printConfig(s *pgserver.Server) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("pool: %d\nquery_mode: %s\nrows: %d\n", pool, mode, rows)
+	fmt.Printf("cpus: %s\npool: %d\nquery_mode: %s\nrows: %d\n", cpuSplit, pool, mode, rows)
 	fmt.Print(order.ConfigLines())
 	for _, m := range armModules {
 		fmt.Printf("%s: %s\n", m[0], modVersion(m[1]))

@@ -9,12 +9,14 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
+	"github.com/crudbench/crudbench/internal/cpus"
 	"github.com/jackc/pgx/v5"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
@@ -525,6 +527,28 @@ func (b *dockerBackend) resume(ctx context.Context) error {
 		return fmt.Errorf("pgserver: restarting container %s: %w", dockerShortID(b.id), err)
 	}
 	b.log.Info("postgres container resumed", "container", dockerShortID(b.id), "took", time.Since(began).Round(time.Millisecond))
+	return nil
+}
+
+// pin implements backend: the container's cpuset, which docker keeps for
+// its every process and across restarts. Only an engine on this machine's
+// own kernel shares its CPU numbers (not Docker Desktop's VM, nor another
+// operating system's).
+func (b *dockerBackend) pin(ctx context.Context, set []int) error {
+	if runtime.GOOS != "linux" {
+		return ErrNotSupported
+	}
+	info, err := b.cli.Info(ctx, client.InfoOptions{})
+	if err != nil {
+		return fmt.Errorf("pgserver: asking docker where it runs: %w", err)
+	}
+	if strings.Contains(info.Info.OperatingSystem, "Docker Desktop") || !dockerEngineLocal(ctx, b.cli) {
+		return ErrNotSupported
+	}
+	res := container.Resources{CpusetCpus: cpus.List(set)}
+	if _, err := b.cli.ContainerUpdate(ctx, b.id, client.ContainerUpdateOptions{Resources: &res}); err != nil {
+		return fmt.Errorf("pgserver: keeping container %s on CPUs %s: %w", dockerShortID(b.id), cpus.List(set), err)
+	}
 	return nil
 }
 

@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/crudbench/crudbench/internal/cpus"
 )
 
 // local is a throwaway cluster in a temporary directory.
@@ -26,6 +28,7 @@ type local struct {
 	args   string      // postgres options given to pg_ctl -o
 	cred   *credential // as root: the postgres user
 	reaper *reaper
+	cpus   []int // set by pin: where the server's processes run
 }
 
 // findBindir returns the directory of the PostgreSQL server binaries: the
@@ -132,6 +135,28 @@ func (l *local) resume(ctx context.Context) error {
 		tail, _ := os.ReadFile(logfile)
 		return fmt.Errorf("starting cluster in %s: %w\nserver log:\n%s", l.dir, err, lastLines(tail, 20))
 	}
+	if l.cpus != nil {
+		return l.pin(ctx, l.cpus)
+	}
+	return nil
+}
+
+// pin implements backend: the postmaster and its children now; backends
+// forked later inherit the postmaster's CPUs.
+func (l *local) pin(_ context.Context, set []int) error {
+	data, err := os.ReadFile(filepath.Join(l.data(), "postmaster.pid"))
+	if err != nil {
+		return fmt.Errorf("pgserver: reading the postmaster's pid: %w", err)
+	}
+	first, _, _ := strings.Cut(string(data), "\n")
+	pid, err := strconv.Atoi(strings.TrimSpace(first))
+	if err != nil {
+		return fmt.Errorf("pgserver: reading the postmaster's pid: %w", err)
+	}
+	if err := cpus.PinTree(pid, set); err != nil {
+		return fmt.Errorf("pgserver: keeping the cluster on CPUs %s: %w", cpus.List(set), err)
+	}
+	l.cpus = set
 	return nil
 }
 

@@ -81,6 +81,8 @@ type backend interface {
 	// detach leaves the server running after this process exits and
 	// returns a shell command that removes it.
 	detach() (string, error)
+	// pin keeps the server's processes on cpus, also after resume.
+	pin(ctx context.Context, cpus []int) error
 }
 
 // Provider returns docker, local or dsn.
@@ -124,13 +126,15 @@ func (s *Server) Detach() (remove string, err error) {
 // detached is the backend of a server after Detach.
 type detached struct{}
 
-func (detached) stop(context.Context) error   { return nil }
-func (detached) halt(context.Context) error   { return ErrNotSupported }
-func (detached) resume(context.Context) error { return ErrNotSupported }
-func (detached) detach() (string, error)      { return "", errors.New("pgserver: server already detached") }
+func (detached) stop(context.Context) error       { return nil }
+func (detached) halt(context.Context) error       { return ErrNotSupported }
+func (detached) resume(context.Context) error     { return ErrNotSupported }
+func (detached) detach() (string, error)          { return "", errors.New("pgserver: server already detached") }
+func (detached) pin(context.Context, []int) error { return ErrNotSupported }
 
-// ErrNotSupported is returned by Halt and Resume for a server given by DSN
-// or detached.
+// ErrNotSupported is returned by Halt, Resume and PinCPUs for a server
+// given by DSN or detached, and by PinCPUs for a container whose engine
+// does not run on this machine's CPUs.
 var ErrNotSupported = errors.New("pgserver: not supported by this provider")
 
 // Halt stops the server abruptly (as a crash would), keeping its data.
@@ -147,6 +151,15 @@ func (s *Server) Resume(ctx context.Context) error {
 		return ErrNotSupported
 	}
 	return s.impl.resume(ctx)
+}
+
+// PinCPUs keeps the server's processes, those it starts later, and those
+// of a later Resume on cpus, in the numbering of this machine's CPUs.
+func (s *Server) PinCPUs(ctx context.Context, cpus []int) error {
+	if s.impl == nil {
+		return ErrNotSupported
+	}
+	return s.impl.pin(ctx, cpus)
 }
 
 // Start returns a running server chosen by EnvProvider:

@@ -1,0 +1,125 @@
+package cpus
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Available returns the CPUs this process may run on, ascending.
+func Available() ([]int, error) {
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		return nil, fmt.Errorf("cpus: reading this process's CPUs: %w", err)
+	}
+	return members(&set), nil
+}
+
+// PinSelf keeps every thread of this process, and so every thread and
+// child process it starts later, on cpus.
+func PinSelf(cpus []int) error {
+	// Twice: a thread started while the first pass ran may have copied
+	// its creator's old set.
+	for range 2 {
+		if err := pinThreads(os.Getpid(), cpus); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PinTree keeps the process pid, its descendants and every process they
+// start later on cpus.
+func PinTree(pid int, cpus []int) error {
+	pids, err := tree(pid)
+	if err != nil {
+		return err
+	}
+	for _, p := range pids {
+		if err := pinThreads(p, cpus); err != nil {
+			if _, serr := os.Stat(fmt.Sprintf("/proc/%d", p)); serr != nil && p != pid {
+				continue // a descendant that has exited since
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// Of returns the CPUs that thread or process id may run on.
+func Of(id int) ([]int, error) {
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(id, &set); err != nil {
+		return nil, fmt.Errorf("cpus: reading the CPUs of %d: %w", id, err)
+	}
+	return members(&set), nil
+}
+
+// pinThreads sets the CPUs of every thread of process pid.
+func pinThreads(pid int, cpus []int) error {
+	var set unix.CPUSet
+	for _, c := range cpus {
+		set.Set(c)
+	}
+	tids, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return fmt.Errorf("cpus: listing the threads of %d: %w", pid, err)
+	}
+	for _, t := range tids {
+		tid, err := strconv.Atoi(t.Name())
+		if err != nil {
+			continue
+		}
+		if err := unix.SchedSetaffinity(tid, &set); err != nil && err != unix.ESRCH {
+			return fmt.Errorf("cpus: keeping thread %d of %d on CPUs %s: %w", tid, pid, List(cpus), err)
+		}
+	}
+	return nil
+}
+
+// tree returns pid and its descendants, read from /proc.
+func tree(pid int) ([]int, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, fmt.Errorf("cpus: listing processes: %w", err)
+	}
+	children := map[int][]int{}
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue // exited
+		}
+		// pid (comm) state ppid …; comm may hold spaces and parentheses.
+		rest := string(stat[strings.LastIndexByte(string(stat), ')')+1:])
+		f := strings.Fields(rest)
+		if len(f) < 2 {
+			continue
+		}
+		if ppid, err := strconv.Atoi(f[1]); err == nil {
+			children[ppid] = append(children[ppid], p)
+		}
+	}
+	out := []int{pid}
+	for i := 0; i < len(out); i++ {
+		out = append(out, children[out[i]]...)
+	}
+	return out, nil
+}
+
+func members(set *unix.CPUSet) []int {
+	var out []int
+	for c := 0; c < 1024 && len(out) < set.Count(); c++ { // CPUSet's capacity
+		if set.IsSet(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
