@@ -24,7 +24,8 @@ var cpuSplit string
 // splitCPUs, when benchmarks run, keeps PostgreSQL on the upper half of
 // this process's CPUs and this process (client, server, and the peers it
 // starts) on the rest, unless cpus.Env says "shared"; see package cpus for
-// why. Go's GOMAXPROCS follows, as under taskset. Tests keep every CPU.
+// why. Go's GOMAXPROCS follows, as under taskset. Without -bench (the
+// tests alone) every CPU stays shared.
 func splitCPUs(s *pgserver.Server) error {
 	if f := flag.Lookup("test.bench"); f == nil || f.Value.String() == "" {
 		return nil
