@@ -345,21 +345,41 @@ func (h *history) apply(op *Op) error {
 	return nil
 }
 
-// overlapsWriter reports whether another write of a row or an email that
-// op addresses ran while op did.
+// overlapsWriter reports whether another write ran while op did that
+// shares a row with op, or an email that one of them sets and the other
+// sets or may release: a row's old email stays in the unique index until
+// its update commits, so a write that claims it waits on that update, and
+// two such waits in opposite directions are a deadlock.
 func (h *history) overlapsWriter(op *Op) bool {
 	ids, emails := op.touches()
+	held := h.heldBy(ids)
 	for _, o := range h.ops {
 		if o == op || !slices.Contains(writes, o.Kind) || o.End < op.Start || op.End < o.Start {
 			continue
 		}
 		oids, oemails := o.touches()
-		if slices.ContainsFunc(ids, func(id int64) bool { return slices.Contains(oids, id) }) ||
-			slices.ContainsFunc(emails, func(e string) bool { return slices.Contains(oemails, e) }) {
+		if shares(ids, oids) || shares(emails, oemails) || shares(emails, h.heldBy(oids)) || shares(oemails, held) {
 			return true
 		}
 	}
 	return false
+}
+
+// heldBy returns every email a successful write or the seed gave to a row
+// of ids.
+func (h *history) heldBy(ids []int64) []string {
+	var emails []string
+	for _, id := range ids {
+		for _, w := range h.writes[id] {
+			emails = append(emails, w.row.Email)
+		}
+	}
+	return emails
+}
+
+// shares reports whether a and b have an element in common.
+func shares[T comparable](a, b []T) bool {
+	return slices.ContainsFunc(a, func(v T) bool { return slices.Contains(b, v) })
 }
 
 // mayBeGone reports whether some delete of id had begun before op ended.
