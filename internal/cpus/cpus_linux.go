@@ -3,10 +3,9 @@ package cpus
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 
+	"github.com/crudbench/crudbench/internal/proc"
 	"golang.org/x/sys/unix"
 )
 
@@ -35,7 +34,7 @@ func PinSelf(cpus []int) error {
 // PinTree keeps the process pid, its descendants and every process they
 // start later on cpus.
 func PinTree(pid int, cpus []int) error {
-	pids, err := tree(pid)
+	pids, err := proc.Tree(pid, nil)
 	if err != nil {
 		return err
 	}
@@ -79,39 +78,6 @@ func pinThreads(pid int, cpus []int) error {
 		}
 	}
 	return nil
-}
-
-// tree returns pid and its descendants, read from /proc.
-func tree(pid int) ([]int, error) {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil, fmt.Errorf("cpus: listing processes: %w", err)
-	}
-	children := map[int][]int{}
-	for _, e := range entries {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue // exited
-		}
-		// pid (comm) state ppid …; comm may hold spaces and parentheses.
-		rest := string(stat[strings.LastIndexByte(string(stat), ')')+1:])
-		f := strings.Fields(rest)
-		if len(f) < 2 {
-			continue
-		}
-		if ppid, err := strconv.Atoi(f[1]); err == nil {
-			children[ppid] = append(children[ppid], p)
-		}
-	}
-	out := []int{pid}
-	for i := 0; i < len(out); i++ {
-		out = append(out, children[out[i]]...)
-	}
-	return out, nil
 }
 
 func members(set *unix.CPUSet) []int {

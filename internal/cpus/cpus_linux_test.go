@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/crudbench/crudbench/internal/proc"
 )
 
 // twoCPUs returns the CPUs this process may use, skipping the test when
@@ -127,7 +129,7 @@ func TestPinTree(t *testing.T) {
 
 func mustTree(t *testing.T, pid int) []int {
 	t.Helper()
-	pids, err := tree(pid)
+	pids, err := proc.Tree(pid, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

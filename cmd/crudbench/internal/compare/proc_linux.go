@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/crudbench/crudbench/internal/proc"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,60 +25,11 @@ func procAvailable() bool {
 	return err == nil
 }
 
-// statFields returns the fields of /proc/PID/stat after the command name
-// (which may hold spaces): [0] is the state, [1] the parent's PID, [11]
-// utime and [12] stime.
-func statFields(path string) ([]string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return nil, fmt.Errorf("%s: no command name", path)
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return nil, fmt.Errorf("%s: %d fields", path, len(f))
-	}
-	return f, nil
-}
-
 // treePIDs returns root and every process descended from it, except
 // PostgreSQL's: a server that started its own PostgreSQL has that
 // counted with the backends.
 func treePIDs(root int) ([]int, error) {
-	if _, err := os.Stat(fmt.Sprintf("/proc/%d", root)); err != nil {
-		return nil, fmt.Errorf("process %d: %w", root, err)
-	}
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil, fmt.Errorf("listing processes: %w", err)
-	}
-	kids := make(map[int][]int)
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		f, err := statFields(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue // ended meanwhile
-		}
-		if ppid, err := strconv.Atoi(f[1]); err == nil {
-			kids[ppid] = append(kids[ppid], pid)
-		}
-	}
-	out := []int{root}
-	for i := 0; i < len(out); i++ {
-		for _, k := range kids[out[i]] {
-			if c, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", k)); err == nil && strings.TrimSpace(string(c)) == "postgres" {
-				continue
-			}
-			out = append(out, k)
-		}
-	}
-	return out, nil
+	return proc.Tree(root, func(pid int) bool { return proc.Comm(pid) == "postgres" })
 }
 
 // processCPU sets into[PID] to the CPU time of each process of pids, in ns:
@@ -117,7 +69,7 @@ func liveThreadsCPU(pid int) (int64, bool) {
 			sum += ns
 			continue
 		}
-		if f, err := statFields(filepath.Join(dir, e.Name(), "stat")); err == nil {
+		if f, err := proc.Stat(filepath.Join(dir, e.Name(), "stat")); err == nil {
 			u, _ := strconv.ParseInt(f[11], 10, 64)
 			s, _ := strconv.ParseInt(f[12], 10, 64)
 			sum += (u + s) * (1e9 / userHZ)
@@ -197,7 +149,7 @@ func treeMem(pids []int) (Mem, error) {
 // ends in pid (a PostgreSQL in a container on this host). ok is false if
 // there is none or more than one.
 func hostPID(pid int, comm string) (int, bool) {
-	if c, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); err == nil && strings.TrimSpace(string(c)) == comm {
+	if proc.Comm(pid) == comm {
 		if ns := nsPIDs(pid); len(ns) <= 1 {
 			return pid, true
 		}
@@ -216,7 +168,7 @@ func hostPID(pid int, comm string) (int, bool) {
 		if len(ns) < 2 || ns[len(ns)-1] != pid {
 			continue
 		}
-		if c, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", p)); err == nil && strings.TrimSpace(string(c)) == comm {
+		if proc.Comm(p) == comm {
 			if found != 0 {
 				return 0, false
 			}
