@@ -36,7 +36,7 @@ func PinSelf(cpus []int) error {
 func PinTree(pid int, cpus []int) error {
 	pids, err := proc.Tree(pid, nil)
 	if err != nil {
-		return err
+		return fmt.Errorf("cpus: finding the processes under %d: %w", pid, err)
 	}
 	for _, p := range pids {
 		if err := pinThreads(p, cpus); err != nil {
