@@ -20,8 +20,6 @@ var (
 	ada = history.Row{ID: 1, Name: "Ada", Email: "ada@example.com", Age: 36}
 	bob = history.Row{ID: 2, Name: "Bob", Email: "bob@example.com", Age: 41}
 	eve = history.Row{ID: 3, Name: "Eve", Email: "eve@example.com", Age: 20}
-	// adaNew is ada after an update that released her email.
-	adaNew = history.Row{ID: 1, Name: "Ada", Email: "new@example.com", Age: 36}
 )
 
 func mustJSON(v any) []byte {
@@ -147,8 +145,9 @@ func TestCheck(t *testing.T) {
 			ops:   []*history.Op{lost(emails(0, 5, []int64{1}, []string{"new@example.com"}, nil)), emails(1, 4, []int64{2}, []string{ada.Email}, nil)},
 			final: users(ada, bob)},
 		{name: "good/409-lost-to-a-write-releasing-an-email-it-claims",
-			ops:   []*history.Op{emails(0, 5, []int64{1}, []string{adaNew.Email}, []history.Row{adaNew}), lost(emails(1, 4, []int64{2}, []string{ada.Email}, nil))},
-			final: users(adaNew, bob)},
+			ops: []*history.Op{emails(0, 5, []int64{1}, []string{"new@example.com"}, []history.Row{withEmail(ada, "new@example.com")}),
+				lost(emails(1, 4, []int64{2}, []string{ada.Email}, nil))},
+			final: users(withEmail(ada, "new@example.com"), bob)},
 		{name: "good/bulk-update-409-for-an-email-kept-outside-the-batch",
 			ops:   []*history.Op{emails(0, 1, []int64{1}, []string{bob.Email}, nil)},
 			final: users(ada, bob)},
